@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every Debian package ncxdp needs to build, test and demo. Idempotent: packages already
+# present are skipped without touching apt, so repeated `make test` runs cost nothing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config git
+  # BPF toolchain and AF_XDP
+  clang llvm lld libbpf-dev libxdp-dev bpftool linux-libc-dev
+  # userspace libraries
+  libcli11-dev libpcap-dev prometheus-cpp-dev nlohmann-json3-dev
+  # tests: GoogleTest, libFuzzer/sanitizer runtimes, namespaces, captures, JSON checks
+  googletest libgtest-dev libgmock-dev libclang-rt-14-dev
+  iproute2 tcpdump jq procps
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps.sh: must run as root to install packages (try: sudo make deps)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "deps: installing ${#missing[@]} package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"

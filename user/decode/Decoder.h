@@ -1,0 +1,101 @@
+// Netconsole decoder: datagrams in, records out. No IO, no clock: the caller passes `now`, which
+// makes it deterministic, unit-testable and fuzzable. One Decoder per capture thread; it owns the
+// state of every source that reaches that thread, so nothing here is shared or locked.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "decode/Record.h"
+#include "decode/Source.h"
+
+namespace ncxdp {
+
+struct DecoderConfig {
+  // A plain line without its '\n' is emitted after this much silence from its source.
+  std::uint64_t lineIdleUs = 1'000'000;
+  // A fragmented message still missing bytes this long after its first fragment is emitted
+  // flagged incomplete.
+  std::uint64_t fragTimeoutUs = 2'000'000;
+  // Sources beyond this are evicted least-recently-active first (their pending state flushed).
+  std::size_t maxSources = 65536;
+  // A plain line longer than this is emitted in pieces (the kernel never sends one this long).
+  std::size_t maxLineBytes = 8192;
+  // Reassembly memory caps: per message, per source, and in total over all sources.
+  std::size_t maxMessageBytes = 64 * 1024;
+  std::size_t reasmPerSourceBytes = 256 * 1024;
+  std::size_t reasmTotalBytes = 64 * 1024 * 1024;
+};
+
+struct DecoderStats {
+  std::uint64_t datagrams = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t recordsPlain = 0;
+  std::uint64_t recordsExtended = 0;
+  std::uint64_t fragments = 0;            // datagrams carrying ncfrag
+  std::uint64_t fragmentsDuplicate = 0;   // fragments whose bytes were all already held
+  std::uint64_t messagesReassembled = 0;  // fragmented messages completed
+  std::uint64_t messagesIncomplete = 0;   // emitted with missing ranges
+  std::uint64_t reasmOverCap = 0;         // messages evicted/emitted early because of a memory cap
+  std::uint64_t malformed = 0;            // datagrams that were not valid in their format
+  std::uint64_t emptyDatagrams = 0;
+  std::uint64_t linesIdleFlushed = 0;     // plain lines emitted without '\n' after idle time
+  std::uint64_t linesSplit = 0;           // plain lines longer than maxLineBytes
+  std::uint64_t seqGaps = 0;              // gap events on seq
+  std::uint64_t seqMissing = 0;           // seq values inside those gaps
+  std::uint64_t msgidGaps = 0;
+  std::uint64_t msgidMissing = 0;
+  std::uint64_t kernelDropped = 0;        // sum of "** N printk messages dropped **"
+  std::uint64_t sourcesEvicted = 0;
+  std::uint64_t formatSwitches = 0;       // a source changed between plain and extended
+};
+
+// Per-source counters, for metrics and the exit summary.
+struct SourceStats {
+  std::uint64_t datagrams = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t records = 0;
+  std::uint64_t seqMissing = 0;
+  std::uint64_t msgidMissing = 0;
+  std::uint64_t incomplete = 0;
+  std::uint64_t lastSeenUs = 0;
+};
+
+class Decoder {
+ public:
+  explicit Decoder(DecoderConfig config = {});
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  // Decodes one UDP payload from `source` received at `nowUs`; records go to `out` before return.
+  void feed(const Source& source, std::span<const std::uint8_t> payload, std::uint64_t nowUs,
+            RecordHandler& out);
+  // Emits what has waited long enough: idle plain lines, timed-out fragments. Call it every
+  // ~100 ms of `now`, also when no datagram arrives.
+  void tick(std::uint64_t nowUs, RecordHandler& out);
+  // Emits everything still pending (shutdown, end of a capture file).
+  void flush(std::uint64_t nowUs, RecordHandler& out);
+
+  const DecoderStats& stats() const;
+  std::size_t sourceCount() const;
+  std::size_t reasmBytes() const;
+  // Visits every live source with its counters.
+  template <typename F>
+  void forEachSource(F&& f) const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+  void visitSources(void (*fn)(void*, const Source&, const SourceStats&), void* ctx) const;
+};
+
+template <typename F>
+void Decoder::forEachSource(F&& f) const {
+  visitSources([](void* ctx, const Source& s, const SourceStats& st) { (*static_cast<F*>(ctx))(s, st); },
+               &f);
+}
+
+}  // namespace ncxdp
