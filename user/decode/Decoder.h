@@ -41,15 +41,15 @@ struct DecoderStats {
   std::uint64_t reasmOverCap = 0;         // messages evicted/emitted early because of a memory cap
   std::uint64_t malformed = 0;            // datagrams that were not valid in their format
   std::uint64_t emptyDatagrams = 0;
-  std::uint64_t linesIdleFlushed = 0;     // plain lines emitted without '\n' after idle time
-  std::uint64_t linesSplit = 0;           // plain lines longer than maxLineBytes
-  std::uint64_t seqGaps = 0;              // gap events on seq
-  std::uint64_t seqMissing = 0;           // seq values inside those gaps
+  std::uint64_t linesIdleFlushed = 0;  // plain lines emitted without '\n' after idle time
+  std::uint64_t linesSplit = 0;        // plain lines longer than maxLineBytes
+  std::uint64_t seqGaps = 0;           // gap events on seq
+  std::uint64_t seqMissing = 0;        // seq values inside those gaps
   std::uint64_t msgidGaps = 0;
   std::uint64_t msgidMissing = 0;
-  std::uint64_t kernelDropped = 0;        // sum of "** N printk messages dropped **"
+  std::uint64_t kernelDropped = 0;  // sum of "** N printk messages dropped **"
   std::uint64_t sourcesEvicted = 0;
-  std::uint64_t formatSwitches = 0;       // a source changed between plain and extended
+  std::uint64_t formatSwitches = 0;  // a source changed between plain and extended
 };
 
 // Per-source counters, for metrics and the exit summary.
@@ -94,8 +94,7 @@ class Decoder {
 
 template <typename F>
 void Decoder::forEachSource(F&& f) const {
-  visitSources([](void* ctx, const Source& s, const SourceStats& st) { (*static_cast<F*>(ctx))(s, st); },
-               &f);
+  visitSources([](void* ctx, const Source& s, const SourceStats& st) { (*static_cast<F*>(ctx))(s, st); }, &f);
 }
 
 }  // namespace ncxdp

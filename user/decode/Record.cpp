@@ -3,7 +3,7 @@
 namespace ncxdp {
 
 std::string_view levelName(int level) {
-  static constexpr std::string_view kNames[] = {"emerg", "alert", "crit", "err",
+  static constexpr std::string_view kNames[] = {"emerg", "alert",  "crit", "err",
                                                 "warn",  "notice", "info", "debug"};
   if (level < 0 || level > 7) return "-";
   return kNames[level];

@@ -75,7 +75,9 @@ bool Source::parse(std::string_view text, Source& out) {
   return false;
 }
 
-bool Source::isV4() const { return std::memcmp(addr.data(), kMappedPrefix, 12) == 0; }
+bool Source::isV4() const {
+  return std::memcmp(addr.data(), kMappedPrefix, 12) == 0;
+}
 
 std::size_t Source::format(char* buf) const {
   char host[INET6_ADDRSTRLEN];
