@@ -39,7 +39,31 @@ class SpscRing {
   bool empty() const;
 
  private:
-  // implementation-defined (free-running head/tail on separate cache lines with cached copies)
+  // Every record starts with this header; the payload follows, and the next record starts at the
+  // next multiple of 8 so headers never straddle an alignment boundary.
+  static constexpr std::size_t kHeaderBytes = 8;
+  // x86-64 and most arm64 cores; one line per index keeps the two threads off each other's lines.
+  static constexpr std::size_t kCacheLine = 64;
+
+  // Read-only after construction, shared by both threads.
+  std::unique_ptr<std::uint8_t[]> buf_;
+  std::size_t capacity_;
+  std::size_t mask_;
+
+  // Producer-private: the consumer's index as last seen (refreshed only when the ring looks full)
+  // and where the pending reservation ends.
+  alignas(kCacheLine) std::uint64_t readIndexCache_ = 0;
+  std::uint64_t reservedEnd_ = 0;
+  // Free-running byte indices (never wrapped; the offset is index & mask_). 64 bits do not
+  // overflow in the lifetime of a process.
+  alignas(kCacheLine) std::atomic<std::uint64_t> writeIndex_{0};
+  alignas(kCacheLine) std::atomic<std::uint64_t> readIndex_{0};
+  // Consumer-private: the producer's index as last seen (refreshed only when the ring looks empty).
+  alignas(kCacheLine) std::uint64_t writeIndexCache_ = 0;
+
+  // Consumer side: finds the oldest published record at or after readIndex_, stepping over a
+  // wrap marker. Returns false when the ring is empty.
+  bool locateFront(std::uint64_t& payloadIndex, std::uint32_t& len);
 };
 
 }  // namespace ncxdp
