@@ -1,0 +1,449 @@
+#include "decode/Decoder.h"
+
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "decode/Escape.h"
+#include "decode/ExtendedHeader.h"
+#include "decode/FragmentAssembler.h"
+#include "decode/GapTracker.h"
+#include "decode/PlainLine.h"
+
+namespace ncxdp {
+
+struct SourceState;
+
+namespace {
+
+// netconsole's MAX_PRINT_CHUNK: a plain datagram this long that ends mid-line is followed by its
+// headerless continuation.
+constexpr std::size_t kMaxPrintChunk = 1000;
+
+std::string_view asChars(std::span<const std::uint8_t> b) {
+  return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+std::optional<std::uint64_t> parseDecimal(std::string_view s) {
+  if (s.empty() || s.size() > 19) return std::nullopt;
+  std::uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + std::uint64_t(c - '0');
+  }
+  return v;
+}
+
+// Links for the two orderings a source takes part in. Intrusive, so moving a source to the front
+// on every datagram costs no allocation.
+struct Links {
+  SourceState* prev = nullptr;
+  SourceState* next = nullptr;
+  bool linked = false;
+};
+
+}  // namespace
+
+struct SourceState {
+  SourceState(const Source& s, const DecoderConfig& config, std::size_t& globalBytes,
+              FragmentCounters& counters)
+      : src(s), frags(config, globalBytes, counters) {}
+
+  Source src;
+  std::string line;          // plain bytes after the last '\n'
+  std::uint64_t lineUs = 0;  // when `line` last grew
+  bool lineIsTail = false;   // `line` continues an over-long line: no prefix to parse
+  bool expectContinuation = false;
+  std::optional<Format> lastFormat;
+  FragmentAssembler frags;
+  GapTracker gaps;
+  SourceStats stats;
+  Links lru;      // every source, most recently active first
+  Links pending;  // sources holding a partial line or fragments, most recently active first
+
+  bool hasPending() const { return !line.empty() || !frags.empty(); }
+};
+
+namespace {
+
+// A doubly linked list threaded through SourceState::*member.
+template <Links SourceState::*L>
+class SourceList {
+ public:
+  void pushFront(SourceState* s) {
+    Links& l = s->*L;
+    l.prev = nullptr;
+    l.next = head_;
+    if (head_ != nullptr) (head_->*L).prev = s;
+    head_ = s;
+    if (tail_ == nullptr) tail_ = s;
+    l.linked = true;
+  }
+  void remove(SourceState* s) {
+    Links& l = s->*L;
+    if (!l.linked) return;
+    if (l.prev != nullptr)
+      (l.prev->*L).next = l.next;
+    else
+      head_ = l.next;
+    if (l.next != nullptr)
+      (l.next->*L).prev = l.prev;
+    else
+      tail_ = l.prev;
+    l = Links{};
+  }
+  void moveToFront(SourceState* s) {
+    if (head_ == s) return;
+    remove(s);
+    pushFront(s);
+  }
+  SourceState* tail() const { return tail_; }
+  static SourceState* prevOf(SourceState* s) { return (s->*L).prev; }
+
+ private:
+  SourceState* head_ = nullptr;
+  SourceState* tail_ = nullptr;
+};
+
+}  // namespace
+
+class Decoder::Impl : public AssembledHandler {
+ public:
+  explicit Impl(const DecoderConfig& config) : config_(config) {}
+
+  void feed(const Source& source, std::span<const std::uint8_t> payload, std::uint64_t nowUs,
+            RecordHandler& out) {
+    out_ = &out;
+    ++stats_.datagrams;
+    stats_.bytes += payload.size();
+    SourceState& s = lookup(source, nowUs);
+    ++s.stats.datagrams;
+    s.stats.bytes += payload.size();
+    s.stats.lastSeenUs = nowUs;
+    lru_.moveToFront(&s);
+    if (payload.empty()) {
+      ++stats_.emptyDatagrams;
+      return;
+    }
+    // A source that keeps sending never looks idle to tick(); expire its own stale fragments here.
+    if (!s.frags.empty()) expireFragments(s, nowUs);
+
+    std::string_view bytes = asChars(payload);
+    ExtendedHeader header;
+    std::size_t bodyOffset = 0;
+    if (!s.expectContinuation && parseExtendedHeader(bytes, header, bodyOffset))
+      feedExtended(s, header, bytes.substr(bodyOffset), nowUs);
+    else
+      feedPlain(s, bytes, nowUs);
+    updatePending(s);
+  }
+
+  void tick(std::uint64_t nowUs, RecordHandler& out) {
+    out_ = &out;
+    const std::uint64_t minWait = std::min(config_.lineIdleUs, config_.fragTimeoutUs);
+    SourceState* s = pendingList_.tail();
+    while (s != nullptr) {
+      SourceState* prev = pendingList_.prevOf(s);
+      if (nowUs < s->stats.lastSeenUs || nowUs - s->stats.lastSeenUs < minWait) break;
+      if (!s->line.empty() && nowUs - s->lineUs >= config_.lineIdleUs) {
+        ++stats_.linesIdleFlushed;
+        flushLine(*s, s->lineUs);
+      }
+      if (!s->frags.empty()) expireFragments(*s, nowUs);
+      if (!s->hasPending()) pendingList_.remove(s);
+      s = prev;
+    }
+  }
+
+  void flush(std::uint64_t nowUs, RecordHandler& out) {
+    out_ = &out;
+    for (auto& [key, state] : sources_) {
+      flushPending(*state);
+      pendingList_.remove(state.get());
+    }
+  }
+
+  DecoderStats& stats() {
+    stats_.fragmentsDuplicate = fragCounters_.duplicate;
+    stats_.messagesReassembled = fragCounters_.reassembled;
+    stats_.reasmOverCap = fragCounters_.overCap;
+    return stats_;
+  }
+  std::size_t sourceCount() const { return sources_.size(); }
+  std::size_t reasmBytes() const { return reasmBytes_; }
+
+  void visit(void (*fn)(void*, const Source&, const SourceStats&), void* ctx) const {
+    for (const auto& [key, state] : sources_) fn(ctx, key, state->stats);
+  }
+
+  void onAssembled(const AssembledMessage& a) override {
+    ExtendedHeader h;
+    if (!parseExtendedHeaderFields(a.key, h)) {
+      // Cannot happen: the key was cut from a header that parsed. Count it rather than trust it.
+      ++stats_.malformed;
+      return;
+    }
+    if (a.complete && a.pieces.size() == 1) {
+      emitExtended(*cur_, h, a.pieces[0].bytes, a.lastUs, false);
+      return;
+    }
+    // Incomplete: the bytes that did arrive, in order, and the ranges that did not.
+    bodyBuf_.clear();
+    missing_.clear();
+    std::uint32_t at = 0;
+    for (const BodyPiece& p : a.pieces) {
+      if (p.offset > at) missing_.push_back({at, p.offset});
+      bodyBuf_.append(p.bytes);
+      at = p.offset + std::uint32_t(p.bytes.size());
+    }
+    if (at < a.total) missing_.push_back({at, a.total});
+    ++stats_.messagesIncomplete;
+    ++cur_->stats.incomplete;
+    emitExtended(*cur_, h, bodyBuf_, a.lastUs, !a.complete);
+  }
+
+ private:
+  SourceState& lookup(const Source& source, std::uint64_t nowUs) {
+    auto it = sources_.find(source);
+    if (it != sources_.end()) return *it->second;
+    if (sources_.size() >= config_.maxSources && config_.maxSources > 0) evictOldest();
+    auto state = std::make_unique<SourceState>(source, config_, reasmBytes_, fragCounters_);
+    SourceState* raw = state.get();
+    sources_.emplace(source, std::move(state));
+    lru_.pushFront(raw);
+    return *raw;
+  }
+
+  void evictOldest() {
+    SourceState* victim = lru_.tail();
+    if (victim == nullptr) return;
+    ++stats_.sourcesEvicted;
+    flushPending(*victim);
+    lru_.remove(victim);
+    pendingList_.remove(victim);
+    sources_.erase(victim->src);
+  }
+
+  void flushPending(SourceState& s) {
+    if (!s.line.empty()) flushLine(s, s.lineUs);
+    cur_ = &s;
+    s.frags.flushAll(*this);
+  }
+
+  void expireFragments(SourceState& s, std::uint64_t nowUs) {
+    cur_ = &s;
+    s.frags.expire(nowUs, config_.fragTimeoutUs, *this);
+  }
+
+  void updatePending(SourceState& s) {
+    if (s.hasPending())
+      pendingList_.moveToFront(&s);
+    else
+      pendingList_.remove(&s);
+  }
+
+  void noteFormat(SourceState& s, Format f) {
+    if (s.lastFormat && *s.lastFormat != f) ++stats_.formatSwitches;
+    s.lastFormat = f;
+  }
+
+  // ---- plain ----
+
+  void feedPlain(SourceState& s, std::string_view bytes, std::uint64_t nowUs) {
+    noteFormat(s, Format::Plain);
+    std::size_t start = 0;
+    for (;;) {
+      std::size_t nl = bytes.find('\n', start);
+      if (nl == std::string_view::npos) break;
+      std::string_view piece = bytes.substr(start, nl - start);
+      if (s.line.empty()) {
+        emitPlainLine(s, piece, nowUs, s.lineIsTail);
+      } else {
+        s.line.append(piece);
+        emitPlainLine(s, s.line, nowUs, s.lineIsTail);
+        s.line.clear();
+      }
+      s.lineIsTail = false;
+      start = nl + 1;
+    }
+    if (start < bytes.size()) {
+      s.line.append(bytes.substr(start));
+      s.lineUs = nowUs;
+      while (s.line.size() > config_.maxLineBytes) {
+        // No kernel sends such a line; emit it in pieces so memory stays bounded.
+        ++stats_.linesSplit;
+        emitPlainLine(s, std::string_view(s.line).substr(0, config_.maxLineBytes), nowUs, s.lineIsTail);
+        s.line.erase(0, config_.maxLineBytes);
+        s.lineIsTail = true;
+      }
+    }
+    s.expectContinuation = bytes.size() == kMaxPrintChunk && !s.line.empty();
+  }
+
+  void flushLine(SourceState& s, std::uint64_t recvUs) {
+    emitPlainLine(s, s.line, recvUs, s.lineIsTail);
+    s.line.clear();
+    s.lineIsTail = false;
+    s.expectContinuation = false;
+  }
+
+  void emitPlainLine(SourceState& s, std::string_view line, std::uint64_t recvUs, bool rawTail) {
+    Record r;
+    r.src = s.src;
+    r.recvTsUs = recvUs;
+    r.format = Format::Plain;
+    if (rawTail) {
+      r.text = line;
+    } else {
+      PlainLine p = parsePlainLine(line);
+      r.facility = p.facility;
+      r.level = p.level;
+      r.tsUsec = p.tsUsec;
+      r.caller = p.caller;
+      r.text = p.text;
+      stats_.kernelDropped += parseDroppedNotice(p.text);
+    }
+    ++stats_.recordsPlain;
+    ++s.stats.records;
+    out_->onRecord(r);
+  }
+
+  // ---- extended ----
+
+  void feedExtended(SourceState& s, const ExtendedHeader& h, std::string_view body, std::uint64_t nowUs) {
+    if (s.lastFormat == Format::Plain && !s.line.empty()) flushLine(s, s.lineUs);
+    noteFormat(s, Format::Extended);
+    if (auto gap = s.gaps.seq(h.seq)) emitGap(s, GapField::Seq, *gap, nowUs);
+    if (h.fragmented) {
+      ++stats_.fragments;
+      cur_ = &s;
+      s.frags.add(h, body, nowUs, *this);
+      return;
+    }
+    // 6.12 can pad a 1000-byte payload with 0x00 where its final '\n' belongs.
+    while (!body.empty() && body.back() == '\0') body.remove_suffix(1);
+    missing_.clear();
+    emitExtended(s, h, body, nowUs, false);
+  }
+
+  void emitExtended(SourceState& s, const ExtendedHeader& h, std::string_view body, std::uint64_t recvUs,
+                    bool incomplete) {
+    std::size_t nl = body.find('\n');
+    std::string_view escapedText = body.substr(0, nl);
+    std::string_view dictText = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+
+    if (textBuf_.size() < escapedText.size()) textBuf_.resize(escapedText.size());
+    std::size_t textLen = unescapeInto(escapedText, textBuf_.data());
+
+    // Unescaping never grows, so values unescaped into dictBuf_ never move once it is sized.
+    if (dictBuf_.size() < dictText.size()) dictBuf_.resize(dictText.size());
+    kv_.clear();
+    std::size_t used = 0;
+    std::optional<std::uint64_t> msgid;
+    while (!dictText.empty()) {
+      std::size_t end = dictText.find('\n');
+      std::string_view entry = dictText.substr(0, end);
+      dictText = end == std::string_view::npos ? std::string_view{} : dictText.substr(end + 1);
+      if (entry.empty()) continue;
+      if (entry.front() == ' ') entry.remove_prefix(1);
+      std::size_t eq = entry.find('=');
+      std::string_view key = entry.substr(0, eq);
+      std::string_view rawValue = eq == std::string_view::npos ? std::string_view{} : entry.substr(eq + 1);
+      std::size_t n = unescapeInto(rawValue, dictBuf_.data() + used);
+      std::string_view value(dictBuf_.data() + used, n);
+      used += n;
+      kv_.push_back({key, value});
+      if (key == "msgid") msgid = parseDecimal(value);
+    }
+    if (msgid) {
+      if (auto gap = s.gaps.msgid(*msgid)) emitGap(s, GapField::Msgid, *gap, recvUs);
+    }
+
+    Record r;
+    r.src = s.src;
+    r.recvTsUs = recvUs;
+    r.format = Format::Extended;
+    r.release = h.release;
+    r.facility = int(h.prio >> 3);
+    r.level = int(h.prio & 7);
+    r.seq = h.seq;
+    r.tsUsec = h.tsUsec;
+    r.cont = h.cont;
+    r.caller = h.caller;
+    r.text = std::string_view(textBuf_.data(), textLen);
+    r.dict = kv_;
+    r.msgid = msgid;
+    r.incomplete = incomplete;
+    if (incomplete) r.missing = missing_;
+    ++stats_.recordsExtended;
+    ++s.stats.records;
+    out_->onRecord(r);
+  }
+
+  void emitGap(SourceState& s, GapField field, const Gap& gap, std::uint64_t recvUs) {
+    std::uint64_t count = std::uint32_t(gap.to - gap.from) + 1;
+    if (field == GapField::Seq) {
+      count = gap.to - gap.from + 1;
+      ++stats_.seqGaps;
+      stats_.seqMissing += count;
+      s.stats.seqMissing += count;
+    } else {
+      ++stats_.msgidGaps;
+      stats_.msgidMissing += count;
+      s.stats.msgidMissing += count;
+    }
+    Record r;
+    r.kind = RecordKind::Gap;
+    r.src = s.src;
+    r.recvTsUs = recvUs;
+    r.gapField = field;
+    r.gapFrom = gap.from;
+    r.gapTo = gap.to;
+    out_->onRecord(r);
+  }
+
+  DecoderConfig config_;
+  DecoderStats stats_;
+  FragmentCounters fragCounters_;
+  std::size_t reasmBytes_ = 0;
+  std::unordered_map<Source, std::unique_ptr<SourceState>, SourceHash> sources_;
+  SourceList<&SourceState::lru> lru_;
+  SourceList<&SourceState::pending> pendingList_;
+  RecordHandler* out_ = nullptr;
+  SourceState* cur_ = nullptr;  // the source whose fragments the assembler is emitting
+  // Scratch buffers reused for every record: no allocation once they reached their high-water mark.
+  std::string textBuf_;
+  std::string dictBuf_;
+  std::string bodyBuf_;
+  std::vector<KeyValue> kv_;
+  std::vector<ByteRange> missing_;
+};
+
+Decoder::Decoder(DecoderConfig config) : impl_(std::make_unique<Impl>(config)) {}
+Decoder::~Decoder() = default;
+
+void Decoder::feed(const Source& source, std::span<const std::uint8_t> payload, std::uint64_t nowUs,
+                   RecordHandler& out) {
+  impl_->feed(source, payload, nowUs, out);
+}
+void Decoder::tick(std::uint64_t nowUs, RecordHandler& out) {
+  impl_->tick(nowUs, out);
+}
+void Decoder::flush(std::uint64_t nowUs, RecordHandler& out) {
+  impl_->flush(nowUs, out);
+}
+const DecoderStats& Decoder::stats() const {
+  return impl_->stats();
+}
+std::size_t Decoder::sourceCount() const {
+  return impl_->sourceCount();
+}
+std::size_t Decoder::reasmBytes() const {
+  return impl_->reasmBytes();
+}
+void Decoder::visitSources(void (*fn)(void*, const Source&, const SourceStats&), void* ctx) const {
+  impl_->visit(fn, ctx);
+}
+
+}  // namespace ncxdp
