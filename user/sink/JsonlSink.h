@@ -1,0 +1,39 @@
+// JSON lines (docs/record-format.md) appended to a file, or to stdout for "-". The file is opened
+// with O_APPEND so several writers and logrotate's copytruncate both stay safe; reopen() after
+// logrotate's rename starts a new file at the same path.
+#pragma once
+
+#include <string>
+
+#include "sink/JsonWriter.h"
+#include "sink/Sink.h"
+
+namespace ncxdp {
+
+class JsonlSink final : public Sink {
+ public:
+  // Opens path now, so a bad path fails at startup: throws std::runtime_error
+  // "cannot open PATH: <strerror>". "-" writes to stdout (not owned, never reopened).
+  explicit JsonlSink(std::string path);
+  ~JsonlSink() override;
+  JsonlSink(const JsonlSink&) = delete;
+  JsonlSink& operator=(const JsonlSink&) = delete;
+
+  void write(const Record& record) override;
+  void flush() override;
+  void reopen() override;
+  void close() override;
+  std::string_view name() const override { return "jsonl"; }
+
+ private:
+  void noteError(std::string_view what, int err);
+
+  std::string path_;
+  int fd_ = -1;
+  bool ownsFd_ = false;
+  JsonWriter json_;
+  std::string buf_;
+  bool reported_ = false;
+};
+
+}  // namespace ncxdp
