@@ -1,0 +1,61 @@
+#include "decode/ExtendedHeader.h"
+
+#include <gtest/gtest.h>
+
+namespace ncxdp {
+namespace {
+
+TEST(ExtendedHeaderTest, Minimal) {
+  ExtendedHeader h;
+  std::size_t body = 0;
+  ASSERT_TRUE(parseExtendedHeader("6,1234,12345678,-;text\n", h, body));
+  EXPECT_EQ(h.prio, 6u);
+  EXPECT_EQ(h.seq, 1234u);
+  EXPECT_EQ(h.tsUsec, 12345678u);
+  EXPECT_FALSE(h.cont);
+  EXPECT_FALSE(h.release);
+  EXPECT_FALSE(h.fragmented);
+  EXPECT_EQ(body, 18u);
+}
+
+TEST(ExtendedHeaderTest, ReleaseCallerFragment) {
+  ExtendedHeader h;
+  std::size_t body = 0;
+  std::string_view p = "6.12.117+deb12-amd64,6,5,1000000,-,caller=T42,ncfrag=965/1528;AAA";
+  ASSERT_TRUE(parseExtendedHeader(p, h, body));
+  EXPECT_EQ(*h.release, "6.12.117+deb12-amd64");
+  EXPECT_EQ(h.caller, "T42");
+  EXPECT_TRUE(h.fragmented);
+  EXPECT_EQ(h.fragOffset, 965u);
+  EXPECT_EQ(h.fragTotal, 1528u);
+  EXPECT_EQ(p.substr(body), "AAA");
+  // The fragment key is the header without the ncfrag field.
+  EXPECT_EQ(std::string(h.keyHead) + std::string(h.keyTail), "6.12.117+deb12-amd64,6,5,1000000,-,caller=T42");
+}
+
+TEST(ExtendedHeaderTest, NcfragInTheMiddleIsCutOutOfKey) {
+  ExtendedHeader h;
+  std::size_t body = 0;
+  ASSERT_TRUE(parseExtendedHeader("6,5,1,-,ncfrag=0/10,x=y;abc", h, body));
+  EXPECT_EQ(std::string(h.keyHead) + std::string(h.keyTail), "6,5,1,-,x=y");
+}
+
+TEST(ExtendedHeaderTest, Rejects) {
+  ExtendedHeader h;
+  std::size_t body = 0;
+  for (const char* s : {"plain text\n", "6,1,2;x", "6,1,2,x;y", "a,b,c,-;x", "6,1,2,-", "[ 1.0] 6,1,2,-;x",
+                        "6,1,2,--;x", "rel,6,1,2,x;y", "6,1,2,-,ncfrag=3/3;x", "6,1,2,-,ncfrag=0/0;x",
+                        "6,1,2,-,ncfrag=1;x", "6\n,1,2,-;x", "123,6,1,2,-;numeric release", "-1,2,3,-;x"}) {
+    EXPECT_FALSE(parseExtendedHeader(s, h, body)) << s;
+  }
+}
+
+TEST(ExtendedHeaderTest, SemicolonBeyondWindowIsNotAHeader) {
+  ExtendedHeader h;
+  std::size_t body = 0;
+  std::string s = "6,1,2,-," + std::string(kMaxExtendedHeader, 'x') + ";t";
+  EXPECT_FALSE(parseExtendedHeader(s, h, body));
+}
+
+}  // namespace
+}  // namespace ncxdp
