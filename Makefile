@@ -1,0 +1,54 @@
+# Thin wrapper around CMake. `sudo make test` and `sudo make demo` work alone on a fresh Debian 12
+# machine: both install what is missing first (scripts/deps.sh).
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?= -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all build deps test unit asan tsan fuzz demo bench clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Everything: unit tests, the ring under TSan, a bounded fuzz run, namespace system tests, then the
+# unit tests again under ASan+UBSan.
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure
+	$(MAKE) asan
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -R '^[A-Z]'
+
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the library and unit tests.
+asan:
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_ARGS) -DNCXDP_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target ncxdp_unit
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -R '^[A-Z]'
+
+# The ring's two-thread stress test under ThreadSanitizer.
+tsan: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target ring_stress_tsan
+	cd $(BUILD) && ctest --output-on-failure -R ring_stress_tsan
+
+# A longer fuzz session than the one in `make test` (FUZZ_SECONDS, default 600).
+FUZZ_SECONDS ?= 600
+fuzz: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS) --target fuzz_decoder
+	./tests/fuzz/run_bounded.sh $(BUILD)/fuzz_decoder tests/fuzz/corpus $(FUZZ_SECONDS)
+
+demo: deps build
+	./scripts/demo.sh $(BUILD)
+
+bench: deps build
+	./scripts/bench/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
