@@ -11,7 +11,7 @@ packages=(
   # userspace libraries
   libcli11-dev libpcap-dev prometheus-cpp-dev nlohmann-json3-dev
   # tests: GoogleTest, libFuzzer/sanitizer runtimes, namespaces, captures, JSON checks
-  googletest libgtest-dev libgmock-dev libclang-rt-14-dev
+  googletest libgtest-dev libgmock-dev libclang-rt-14-dev libbenchmark-dev
   iproute2 tcpdump jq procps
 )
 

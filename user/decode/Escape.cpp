@@ -1,5 +1,7 @@
 #include "decode/Escape.h"
 
+#include <cstring>
+
 namespace ncxdp {
 
 namespace {
@@ -12,20 +14,27 @@ int hexValue(char c) {
 }  // namespace
 
 std::size_t unescapeInto(std::string_view in, char* out) {
+  // Most text has few escapes: copy the runs between backslashes with memcpy, not byte by byte.
   std::size_t n = 0;
-  const std::size_t size = in.size();
-  for (std::size_t i = 0; i < size; ++i) {
-    char c = in[i];
-    if (c == '\\' && i + 3 < size && in[i + 1] == 'x') {
-      int hi = hexValue(in[i + 2]);
-      int lo = hexValue(in[i + 3]);
+  const char* p = in.data();
+  const char* end = p + in.size();
+  while (p < end) {
+    const char* bs = static_cast<const char*>(std::memchr(p, '\\', std::size_t(end - p)));
+    if (bs == nullptr) bs = end;
+    std::memcpy(out + n, p, std::size_t(bs - p));
+    n += std::size_t(bs - p);
+    if (bs == end) break;
+    if (end - bs >= 4 && bs[1] == 'x') {
+      int hi = hexValue(bs[2]);
+      int lo = hexValue(bs[3]);
       if (hi >= 0 && lo >= 0) {
         out[n++] = char((hi << 4) | lo);
-        i += 3;
+        p = bs + 4;
         continue;
       }
     }
-    out[n++] = c;
+    out[n++] = '\\';
+    p = bs + 1;
   }
   return n;
 }
