@@ -1,0 +1,28 @@
+#include "capture/Capture.h"
+
+namespace ncxdp {
+
+void addDecoderStats(DecoderStats& into, const DecoderStats& from) {
+  into.datagrams += from.datagrams;
+  into.bytes += from.bytes;
+  into.recordsPlain += from.recordsPlain;
+  into.recordsExtended += from.recordsExtended;
+  into.fragments += from.fragments;
+  into.fragmentsDuplicate += from.fragmentsDuplicate;
+  into.messagesReassembled += from.messagesReassembled;
+  into.messagesIncomplete += from.messagesIncomplete;
+  into.reasmOverCap += from.reasmOverCap;
+  into.malformed += from.malformed;
+  into.emptyDatagrams += from.emptyDatagrams;
+  into.linesIdleFlushed += from.linesIdleFlushed;
+  into.linesSplit += from.linesSplit;
+  into.seqGaps += from.seqGaps;
+  into.seqMissing += from.seqMissing;
+  into.msgidGaps += from.msgidGaps;
+  into.msgidMissing += from.msgidMissing;
+  into.kernelDropped += from.kernelDropped;
+  into.sourcesEvicted += from.sourcesEvicted;
+  into.formatSwitches += from.formatSwitches;
+}
+
+}  // namespace ncxdp

@@ -1,0 +1,337 @@
+#include "capture/SocketListener.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
+#include <utility>
+
+#include "app/Pipeline.h"
+
+namespace ncxdp {
+
+namespace {
+
+// recvmmsg batch: one syscall per 64 datagrams under load.
+constexpr unsigned kBatch = 64;
+// Netconsole payloads are at most 1000 bytes; anything longer than this is counted as truncated.
+constexpr std::size_t kDatagramBytes = 2048;
+// Room for the SO_RXQ_OVFL control message (a u32) with its header and padding.
+constexpr std::size_t kControlBytes = 64;
+// Batches read from one socket per wakeup before looking at the others and at the stop flag.
+constexpr int kMaxBatchesPerWake = 16;
+// poll() timeout: how fast a stop is noticed, and the decoder tick cadence when idle.
+constexpr int kPollMs = 100;
+constexpr std::uint64_t kTickUs = 100'000;
+// Shutdown reads what the kernel already queued, bounded in case senders keep sending.
+constexpr int kMaxDrainPasses = 64;
+// Asked for as root (SO_RCVBUFFORCE); a burst replaying a whole kernel log ring must fit.
+constexpr int kReceiveBufferBytes = 64 << 20;
+
+std::uint64_t realtimeUs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return std::uint64_t(ts.tv_sec) * 1'000'000 + std::uint64_t(ts.tv_nsec) / 1000;
+}
+
+std::string errnoText(int err) {
+  return std::strerror(err);
+}
+
+struct BindAddress {
+  int family = AF_INET6;
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  bool any = false;
+};
+
+BindAddress parseBindAddress(std::string text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  BindAddress out;
+  in_addr a4;
+  in6_addr a6;
+  if (inet_pton(AF_INET, text.c_str(), &a4) == 1) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&out.storage);
+    sin->sin_family = AF_INET;
+    sin->sin_addr = a4;
+    out.family = AF_INET;
+    out.length = sizeof(sockaddr_in);
+    out.any = a4.s_addr == htonl(INADDR_ANY);
+    return out;
+  }
+  if (inet_pton(AF_INET6, text.c_str(), &a6) == 1) {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out.storage);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_addr = a6;
+    out.family = AF_INET6;
+    out.length = sizeof(sockaddr_in6);
+    out.any = IN6_IS_ADDR_UNSPECIFIED(&a6);
+    return out;
+  }
+  throw std::runtime_error("invalid --bind address '" + text + "' (want an IPv4 or IPv6 address)");
+}
+
+std::string endpointText(const BindAddress& addr, std::uint16_t port) {
+  char buf[INET6_ADDRSTRLEN] = {};
+  if (addr.family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr.storage)->sin_addr, buf, sizeof buf);
+    return std::string(buf) + ":" + std::to_string(port);
+  }
+  inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr.storage)->sin6_addr, buf, sizeof buf);
+  return "[" + std::string(buf) + "]:" + std::to_string(port);
+}
+
+void setIntOption(int fd, int level, int name, int value, const char* what) {
+  if (setsockopt(fd, level, name, &value, sizeof value) != 0)
+    throw std::runtime_error(std::string("setsockopt ") + what + ": " + errnoText(errno));
+}
+
+// Closes the socket unless released: keeps the constructor leak-free when a later bind throws.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  ~FdGuard() {
+    if (fd_ >= 0) close(fd_);
+  }
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+struct SocketListener::Worker {
+  Worker(std::size_t i, const DecoderConfig& config)
+      : index(i), decoder(config), buffers(kBatch * kDatagramBytes) {
+    for (unsigned m = 0; m < kBatch; ++m) {
+      iov[m] = {buffers.data() + m * kDatagramBytes, kDatagramBytes};
+      msghdr& h = msgs[m].msg_hdr;
+      h.msg_name = &names[m];
+      h.msg_iov = &iov[m];
+      h.msg_iovlen = 1;
+      h.msg_control = control[m].data();
+    }
+  }
+  ~Worker() {
+    for (int fd : fds) close(fd);
+  }
+
+  std::size_t index;
+  std::vector<int> fds;
+  std::vector<std::uint32_t> overflow;  // SO_RXQ_OVFL: the kernel's running drop count per socket
+  std::vector<pollfd> pollFds;
+  Decoder decoder;
+  std::thread thread;
+  CaptureStats stats;
+  std::string error;
+
+  // recvmmsg state, preallocated so the receive loop never allocates.
+  std::vector<std::uint8_t> buffers;
+  std::array<mmsghdr, kBatch> msgs{};
+  std::array<iovec, kBatch> iov{};
+  std::array<sockaddr_storage, kBatch> names{};
+  struct alignas(cmsghdr) Control : std::array<char, kControlBytes> {};
+  std::array<Control, kBatch> control{};
+};
+
+SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
+    : config_(std::move(config)), pipeline_(pipeline) {
+  if (config_.threads == 0) throw std::runtime_error("--threads must be at least 1");
+  if (config_.ports.empty()) throw std::runtime_error("no --port to listen on");
+  if (pipeline_.producers() != config_.threads)
+    throw std::runtime_error("pipeline has " + std::to_string(pipeline_.producers()) + " rings for " +
+                             std::to_string(config_.threads) + " threads");
+  BindAddress addr = parseBindAddress(config_.bindAddress);
+  if (addr.family == AF_INET6 && addr.any) {
+    // A host booted with ipv6.disable=1 has no AF_INET6 at all: listen on IPv4 then.
+    int probe = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (probe < 0 && errno == EAFNOSUPPORT) {
+      addr = parseBindAddress("0.0.0.0");
+      if (config_.verbose)
+        std::fprintf(stderr, "ncxdp listen: no IPv6 on this host, listening on IPv4 only\n");
+    }
+    if (probe >= 0) close(probe);
+  }
+  family_ = addr.family;
+
+  auto openOne = [&](std::uint16_t port, bool reusePort) {
+    const int raw = socket(addr.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (raw < 0) throw std::runtime_error("socket: " + errnoText(errno));
+    FdGuard guard(raw);
+    // Dual-stack whatever the sysctl default: "::" means every IPv4 and IPv6 sender.
+    if (addr.family == AF_INET6 && addr.any) setIntOption(raw, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+    if (reusePort) setIntOption(raw, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
+    // SO_RCVBUFFORCE ignores net.core.rmem_max but needs CAP_NET_ADMIN; else take what rmem_max allows.
+    int size = kReceiveBufferBytes;
+    if (setsockopt(raw, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+      setsockopt(raw, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    setIntOption(raw, SOL_SOCKET, SO_RXQ_OVFL, 1, "SO_RXQ_OVFL");
+    auto* sa = reinterpret_cast<sockaddr_in6*>(&addr.storage);  // sin_port and sin6_port share the offset
+    sa->sin6_port = htons(port);
+    if (bind(raw, reinterpret_cast<const sockaddr*>(&addr.storage), addr.length) != 0) {
+      const int err = errno;
+      std::string message = "cannot bind " + endpointText(addr, port) + ": " + errnoText(err);
+      if (err == EADDRINUSE) message += " (is another receiver running? pick another --port)";
+      if (err == EADDRNOTAVAIL) message += " (is that address configured on this host?)";
+      if (err == EACCES) message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+      throw std::runtime_error(message);
+    }
+    return guard.release();
+  };
+
+  for (std::size_t i = 0; i < config_.threads; ++i)
+    workers_.push_back(std::make_unique<Worker>(i, config_.decoder));
+  const bool sharded = config_.threads > 1;
+  for (std::uint16_t port : config_.ports) {
+    if (sharded) {
+      // Every member of a SO_REUSEPORT group must set the option, and another process of the
+      // same user that sets it too would silently join ours and take a share of the senders.
+      // A plain bind first tells whether anyone holds the port; the window until the group
+      // binds is a few microseconds.
+      close(openOne(port, false));
+    }
+    for (auto& w : workers_) {
+      w->fds.push_back(openOne(port, sharded));
+      w->overflow.push_back(0);
+      w->pollFds.push_back({w->fds.back(), POLLIN, 0});
+    }
+  }
+  int effective = 0;
+  socklen_t len = sizeof effective;
+  getsockopt(workers_[0]->fds[0], SOL_SOCKET, SO_RCVBUF, &effective, &len);
+  rcvbufBytes_ = effective;
+  if (config_.verbose) {
+    std::string ports;
+    for (std::uint16_t port : config_.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
+    std::fprintf(stderr, "ncxdp listen: %s port %s, %zu thread(s), receive buffer %d KiB per socket%s\n",
+                 endpointText(addr, config_.ports[0]).c_str(), ports.c_str(), config_.threads,
+                 effective >> 10,
+                 effective < kReceiveBufferBytes ? " (raise net.core.rmem_max for more)" : "");
+  }
+}
+
+SocketListener::~SocketListener() {
+  requestStop();
+  join();
+}
+
+void SocketListener::start() {
+  for (auto& w : workers_) {
+    Worker* raw = w.get();
+    w->thread = std::thread([this, raw] { run(*raw); });
+  }
+}
+
+void SocketListener::join() {
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+CaptureStats SocketListener::stats() const {
+  CaptureStats out;
+  for (const auto& w : workers_) {
+    addDecoderStats(out.decoder, w->decoder.stats());
+    out.received += w->stats.received;
+    out.truncated += w->stats.truncated;
+    out.recvErrors += w->stats.recvErrors;
+    for (std::uint32_t dropped : w->overflow) out.socketDrops += dropped;
+    out.sources += w->decoder.sourceCount();
+  }
+  return out;
+}
+
+std::string SocketListener::error() const {
+  for (const auto& w : workers_)
+    if (!w->error.empty()) return w->error;
+  return {};
+}
+
+bool SocketListener::receive(Worker& w, std::size_t socketIndex, std::uint64_t& nowUs) {
+  RingWriter& out = pipeline_.writer(w.index);
+  const int fd = w.fds[socketIndex];
+  bool any = false;
+  for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
+    for (mmsghdr& m : w.msgs) {
+      // recvmmsg overwrites these three per message; the rest stays as the constructor set it.
+      m.msg_hdr.msg_namelen = sizeof(sockaddr_storage);
+      m.msg_hdr.msg_controllen = kControlBytes;
+      m.msg_hdr.msg_flags = 0;
+    }
+    const int n = recvmmsg(fd, w.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n <= 0) {
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++w.stats.recvErrors;
+      break;
+    }
+    any = true;
+    nowUs = realtimeUs();
+    for (int i = 0; i < n; ++i) {
+      msghdr& h = w.msgs[i].msg_hdr;
+      for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
+          std::memcpy(&w.overflow[socketIndex], CMSG_DATA(c), sizeof(std::uint32_t));
+      }
+      ++w.stats.received;
+      if (h.msg_flags & MSG_TRUNC) {
+        ++w.stats.truncated;
+        continue;
+      }
+      Source src;
+      if (!Source::fromSockaddr(reinterpret_cast<const sockaddr*>(&w.names[i]), src)) continue;
+      w.decoder.feed(src, {w.buffers.data() + std::size_t(i) * kDatagramBytes, w.msgs[i].msg_len}, nowUs,
+                     out);
+    }
+    if (unsigned(n) < kBatch) break;
+  }
+  return any;
+}
+
+void SocketListener::run(Worker& w) {
+  RingWriter& out = pipeline_.writer(w.index);
+  std::uint64_t now = realtimeUs();
+  std::uint64_t lastTick = now;
+  try {
+    while (!stop_.load(std::memory_order_relaxed)) {
+      const int ready = poll(w.pollFds.data(), w.pollFds.size(), kPollMs);
+      if (ready < 0 && errno != EINTR) {
+        w.error = "poll: " + errnoText(errno);
+        break;
+      }
+      bool pushed = false;
+      for (std::size_t s = 0; ready > 0 && s < w.pollFds.size(); ++s)
+        if (w.pollFds[s].revents != 0) pushed |= receive(w, s, now);
+      now = realtimeUs();
+      // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
+      if (now - lastTick >= kTickUs || now < lastTick) {
+        w.decoder.tick(now, out);
+        lastTick = now;
+        pushed = true;
+      }
+      if (pushed) pipeline_.notify();
+    }
+    // From here on nothing may be lost: the kernel already accepted these datagrams.
+    out.setBlocking(true);
+    for (int pass = 0; pass < kMaxDrainPasses; ++pass) {
+      bool any = false;
+      for (std::size_t s = 0; s < w.fds.size(); ++s) any |= receive(w, s, now);
+      if (!any) break;
+    }
+    w.decoder.flush(realtimeUs(), out);
+  } catch (const std::exception& e) {
+    w.error = e.what();
+  }
+  pipeline_.producerDone(w.index);
+  finishedThreads_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+}  // namespace ncxdp

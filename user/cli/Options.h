@@ -1,0 +1,35 @@
+// Command line of the ncxdp binary: subcommands and their options, parsed with CLI11 into one
+// plain struct that main() turns into a pipeline and a capture.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "capture/PcapReplay.h"
+#include "capture/SocketListener.h"
+#include "decode/Decoder.h"
+
+namespace ncxdp {
+
+enum class Command { Listen, Replay };
+
+struct Options {
+  Command command = Command::Listen;
+  ListenConfig listen;
+  ReplayConfig replay;
+  std::vector<std::string> outputs{"text"};
+  std::size_t ringBytes = 0;
+  bool verbose = false;
+  DecoderConfig decoder;
+
+  // The subcommand's name, for message prefixes ("ncxdp listen: ...").
+  const char* commandName() const { return command == Command::Listen ? "listen" : "replay"; }
+  std::size_t captureThreads() const { return command == Command::Listen ? listen.threads : 1; }
+};
+
+// Parses argv. Returns -1 when the program should run with `out`, or the exit code to return now:
+// 0 after --help / --version, 2 after a usage error (one line already printed on stderr).
+int parseOptions(int argc, char** argv, Options& out);
+
+}  // namespace ncxdp

@@ -1,0 +1,144 @@
+// ncxdp entry point: parse the command line, build outputs -> pipeline -> capture, then let the
+// main thread wait on signals until capture and outputs have finished.
+#include <unistd.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/Pipeline.h"
+#include "app/Signals.h"
+#include "capture/PcapReplay.h"
+#include "capture/SocketListener.h"
+#include "cli/Options.h"
+#include "sink/Sink.h"
+
+namespace ncxdp {
+namespace {
+
+constexpr int kSignalPollMs = 100;
+
+void printSummary(const Options& opts, const CaptureStats& c, const PipelineStats& p) {
+  std::uint64_t ringDrops = 0;
+  for (const RingStats& r : p.rings) ringDrops += r.drops + r.oversize;
+  const DecoderStats& d = c.decoder;
+  std::fprintf(stderr,
+               "ncxdp %s: %" PRIu64 " datagrams, %" PRIu64 " records (%" PRIu64 " plain, %" PRIu64
+               " extended), %" PRIu64 " gaps (%" PRIu64 " missing), %" PRIu64 " incomplete, %" PRIu64
+               " dropped\n",
+               opts.commandName(), d.datagrams, d.recordsPlain + d.recordsExtended, d.recordsPlain,
+               d.recordsExtended, d.seqGaps + d.msgidGaps, d.seqMissing + d.msgidMissing,
+               d.messagesIncomplete, ringDrops + c.socketDrops + c.truncated);
+  if (!opts.verbose) return;
+  std::fprintf(stderr,
+               "  capture: %" PRIu64 " received, %" PRIu64 " truncated, %" PRIu64 " socket drops, %" PRIu64
+               " receive errors, %" PRIu64 " not udp, %" PRIu64 " ip fragments, %" PRIu64
+               " malformed frames, %" PRIu64 " other ports\n",
+               c.received, c.truncated, c.socketDrops, c.recvErrors, c.notUdp, c.ipFragments, c.malformed,
+               c.filtered);
+  std::fprintf(stderr,
+               "  decoder: %" PRIu64 " bytes, %" PRIu64 " fragments (%" PRIu64 " duplicate), %" PRIu64
+               " reassembled, %" PRIu64 " over memory cap, %" PRIu64 " malformed, %" PRIu64 " empty, %" PRIu64
+               " idle lines, %" PRIu64 " split lines, %" PRIu64 " kernel-dropped, %" PRIu64
+               " evicted, %" PRIu64 " format switches, %" PRIu64 " sources\n",
+               d.bytes, d.fragments, d.fragmentsDuplicate, d.messagesReassembled, d.reasmOverCap, d.malformed,
+               d.emptyDatagrams, d.linesIdleFlushed, d.linesSplit, d.kernelDropped, d.sourcesEvicted,
+               d.formatSwitches, c.sources);
+  for (std::size_t i = 0; i < p.rings.size(); ++i)
+    std::fprintf(stderr,
+                 "  ring %zu: %" PRIu64 " KiB, %" PRIu64 " written, %" PRIu64 " full drops, %" PRIu64
+                 " oversize\n",
+                 i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
+  for (const SinkReport& s : p.sinks)
+    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %" PRIu64 " write errors\n", s.name.c_str(),
+                 s.stats.records, s.stats.writeErrors);
+}
+
+int run(const Options& opts) {
+  const char* cmd = opts.commandName();
+  // First, before any thread exists, so every thread inherits the blocked signal mask.
+  Signals signals;
+
+  std::vector<std::unique_ptr<Sink>> sinks;
+  try {
+    for (const std::string& spec : opts.outputs) sinks.push_back(makeSink(spec));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
+    return 2;
+  }
+
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Capture> capture;
+  try {
+    pipeline = std::make_unique<Pipeline>(opts.captureThreads(), opts.ringBytes, std::move(sinks));
+    if (opts.command == Command::Listen)
+      capture = std::make_unique<SocketListener>(opts.listen, *pipeline);
+    else
+      capture = std::make_unique<PcapReplay>(opts.replay, *pipeline);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
+    return 1;
+  }
+
+  pipeline->start();
+  capture->start();
+  bool stopping = false;
+  // The main thread only reacts to signals; capture threads end on stop or at end of input, and
+  // the sink thread once they all have and the rings are empty.
+  while (!(capture->finished() && pipeline->drained())) {
+    switch (signals.wait(kSignalPollMs)) {
+      case SignalEvent::Stop:
+        if (stopping) {
+          // A second Ctrl-C means the user does not want to wait for the outputs.
+          std::fprintf(stderr, "ncxdp %s: interrupted again, exiting without flushing\n", cmd);
+          std::fflush(stderr);
+          _exit(1);
+        }
+        stopping = true;
+        capture->requestStop();
+        break;
+      case SignalEvent::Reopen:
+        pipeline->requestReopen();
+        break;
+      case SignalEvent::None:
+        break;
+    }
+  }
+  capture->join();
+  pipeline->finish();
+
+  const CaptureStats captureStats = capture->stats();
+  const PipelineStats pipelineStats = pipeline->stats();
+  if (opts.verbose || isatty(STDERR_FILENO)) printSummary(opts, captureStats, pipelineStats);
+
+  int rc = 0;
+  if (const std::string error = capture->error(); !error.empty()) {
+    std::fprintf(stderr, "ncxdp %s: %s\n", cmd, error.c_str());
+    rc = 1;
+  }
+  for (const SinkReport& s : pipelineStats.sinks) {
+    if (s.stats.writeErrors == 0) continue;
+    std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " write errors\n", cmd, s.name.c_str(),
+                 s.stats.writeErrors);
+    rc = 1;
+  }
+  if (pipelineStats.sinkFailed || pipelineStats.corrupt != 0) rc = 1;
+  return rc;
+}
+
+}  // namespace
+}  // namespace ncxdp
+
+int main(int argc, char** argv) {
+  ncxdp::Options opts;
+  if (int rc = ncxdp::parseOptions(argc, argv, opts); rc >= 0) return rc;
+  try {
+    return ncxdp::run(opts);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ncxdp %s: %s\n", opts.commandName(), e.what());
+    return 1;
+  }
+}
