@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# `sudo make demo`: a netconsole receiver in a sandbox. Two network namespaces joined by a veth
+# pair stand in for a receiver and a small fleet (22 simulated hosts with their own addresses).
+# The fleet boots and then fails: oopses, a WARNING, a panic, fragments, a lost datagram. ncxdp
+# receives it all, prints it, writes JSON lines and one file per host, and the demo shows what was
+# captured. Everything is created here and removed on exit; nothing touches the host's network.
+set -euo pipefail
+build=${1:-build}
+build=$(cd "$build" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+ncxdp=$build/ncxdp
+nc_send=$build/nc_send
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
+die() { echo "demo: $*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "needs root to create network namespaces (run: sudo make demo)"
+[[ -x $ncxdp && -x $nc_send ]] || die "$ncxdp or $nc_send not built (run: make)"
+
+rx=ncxdp-demo-rx-$$
+tx=ncxdp-demo-tx-$$
+work=$(mktemp -d /tmp/ncxdp-demo.XXXXXX)
+pid=""
+cleanup() {
+  [[ -n $pid ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  ip netns del "$rx" 2>/dev/null || true
+  ip netns del "$tx" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "sandbox: namespaces $rx (receiver, 10.99.0.1) and $tx (22 hosts) joined by a veth pair"
+ip netns add "$rx"
+ip netns add "$tx"
+ip link add veth-rx netns "$rx" type veth peer name veth-tx netns "$tx"
+for ns in "$rx" "$tx"; do
+  ip -n "$ns" link set lo up
+  ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
+done
+ip -n "$rx" addr add 10.99.0.1/24 dev veth-rx
+ip -n "$rx" addr add fd00:99::1/64 dev veth-rx nodad
+for i in $(seq 11 30); do ip -n "$tx" addr add "10.99.0.$i/24" dev veth-tx; done
+ip -n "$tx" addr add fd00:99::21/64 dev veth-tx nodad
+ip -n "$rx" link set veth-rx up
+ip -n "$tx" link set veth-tx up
+
+say "receiver: ncxdp listen --port 6666 --out text --out jsonl:records.jsonl --out dir:hosts/"
+ip netns exec "$rx" "$ncxdp" listen --port 6666 --out text --out "jsonl:$work/records.jsonl" \
+  --out "dir:$work/hosts" &
+pid=$!
+for _ in $(seq 100); do
+  ip netns exec "$rx" ss -Hlun 'sport = :6666' | grep -q . && break
+  sleep 0.05
+done
+
+"$here/demo-traffic.sh" >"$work/traffic.script"
+count=$(wc -l <"$work/traffic.script")
+say "fleet: sending $count datagrams (boots, 3 oopses, a WARNING, fragments, a plain panic, a lost datagram)"
+ip netns exec "$tx" "$nc_send" --to 10.99.0.1:6666 --to '[fd00:99::1]:6666' --pps 2000 script "$work/traffic.script"
+
+# Let the receiver drain, then stop it the way an operator would: SIGTERM flushes everything.
+sleep 1.5
+kill -TERM "$pid"
+wait "$pid" || die "ncxdp exited with status $?"
+pid=""
+
+say "what was captured"
+jq -rs '
+  (map(select(.event == null))) as $m |
+  "records: \($m | length) from \($m | map(.src) | unique | length) sources " +
+  "(\($m | map(select(.format == "extended")) | length) extended, \($m | map(select(.format == "plain")) | length) plain)",
+  "gaps:    \(map(select(.event == "gap")) | map("\(.src) lost \(.field) \(.from)..\(.to)") | join(", "))",
+  "panics:  \($m | map(select(.text | test("Kernel panic"))) | map(.src) | join(", "))",
+  "oopses:  \($m | map(select(.text | test("^Oops:"))) | map(.src) | join(", "))",
+  "longest: \($m | max_by(.text | length) | "\(.text | length) bytes from \(.src) (fragments reassembled)")"
+' "$work/records.jsonl"
+say "one file per host in dir:hosts/ (named from address and port only)"
+ls "$work/hosts" | head -8 | sed 's/^/  /'
+echo "  ... $(ls "$work/hosts" | wc -l) files"
+say "a record as JSON (docs/record-format.md)"
+jq -c 'select(.dict != null and (.dict | length) > 2)' "$work/records.jsonl" | head -1
