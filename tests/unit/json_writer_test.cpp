@@ -6,6 +6,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -185,7 +186,8 @@ TEST(JsonWriterTest, EscapeTable) {
 
 TEST(JsonWriterTest, EscapedStringsParseBackToTheInput) {
   for (const Utf8Case& c : utf8Cases()) {
-    const std::string q = jsonString(c.bytes);
+    std::string q;
+    EXPECT_EQ(JsonWriter::appendString(c.bytes, q), c.valid) << c.name;
     json parsed;
     ASSERT_NO_THROW(parsed = json::parse(q)) << c.name;
     if (c.valid) EXPECT_EQ(parsed.get<std::string>(), c.bytes) << c.name;
@@ -380,6 +382,21 @@ TEST(JsonWriterTest, Ipv6SourceIsBracketed) {
   Record r;
   ASSERT_TRUE(Source::parse("[fd00::5]:6665", r.src));
   EXPECT_EQ(json::parse(jsonOf(r))["src"], "[fd00::5]:6665");
+}
+
+TEST(JsonWriterTest, SourceChangesBetweenRecordsOfOneWriter) {
+  JsonWriter w;
+  Record a;
+  ASSERT_TRUE(Source::parse("10.0.0.5:6665", a.src));
+  Record b;
+  ASSERT_TRUE(Source::parse("[fd00::5]:6666", b.src));
+  std::string out;
+  for (const Record* r : {&a, &a, &b, &a, &b}) w.append(*r, out);
+  std::istringstream in(out);
+  std::vector<std::string> srcs;
+  for (std::string line; std::getline(in, line);) srcs.push_back(json::parse(line)["src"]);
+  EXPECT_EQ(srcs, (std::vector<std::string>{"10.0.0.5:6665", "10.0.0.5:6665", "[fd00::5]:6666",
+                                            "10.0.0.5:6665", "[fd00::5]:6666"}));
 }
 
 TEST(JsonWriterTest, InvalidUtf8TextGetsTextHex) {

@@ -61,13 +61,14 @@ void JsonWriter::appendHex(std::string_view s, std::string& out) {
   }
 }
 
-void JsonWriter::appendString(std::string_view s, std::string& out) {
+bool JsonWriter::appendString(std::string_view s, std::string& out) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
   out.push_back('"');
   // Bytes that need no escaping are copied in runs, not one at a time.
   std::size_t run = 0;
   std::size_t i = 0;
+  bool valid = true;
   while (i < n) {
     const unsigned char c = p[i];
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
@@ -82,6 +83,7 @@ void JsonWriter::appendString(std::string_view s, std::string& out) {
       }
       out.append(s.data() + run, i - run);
       appendUnicodeEscape(u.valid ? u.codePoint : 0xfffd, out);
+      valid = valid && u.valid;
       i += u.length;
       run = i;
       continue;
@@ -118,6 +120,7 @@ void JsonWriter::appendString(std::string_view s, std::string& out) {
   }
   out.append(s.data() + run, n - run);
   out.push_back('"');
+  return valid;
 }
 
 void JsonWriter::appendPrologue(const Record& record, std::string& out) {
@@ -136,8 +139,7 @@ void JsonWriter::append(const Record& record, std::string& out) {
 void JsonWriter::appendGap(const Record& record, std::string& out) {
   appendPrologue(record, out);
   out += ",\"event\":\"gap\",\"src\":\"";
-  char src[Source::kMaxText];
-  out.append(src, record.src.format(src));
+  out += sourceText_.of(record.src);
   out += "\",\"field\":\"";
   out += record.gapField == GapField::Msgid ? "msgid" : "seq";
   out += "\",\"from\":";
@@ -157,8 +159,7 @@ void JsonWriter::appendGap(const Record& record, std::string& out) {
 void JsonWriter::appendMessage(const Record& record, std::string& out) {
   appendPrologue(record, out);
   out += ",\"src\":\"";
-  char src[Source::kMaxText];
-  out.append(src, record.src.format(src));
+  out += sourceText_.of(record.src);
   out += record.format == Format::Extended ? "\",\"format\":\"extended\"" : "\",\"format\":\"plain\"";
   out += ",\"release\":";
   if (record.release)
@@ -182,8 +183,7 @@ void JsonWriter::appendMessage(const Record& record, std::string& out) {
   out += ",\"msgid\":";
   appendNullableU64(record.msgid, out);
   out += ",\"text\":";
-  appendString(record.text, out);
-  if (!isValidUtf8(record.text)) {
+  if (!appendString(record.text, out)) {
     out += ",\"text_hex\":\"";
     appendHex(record.text, out);
     out += '"';
@@ -196,9 +196,8 @@ void JsonWriter::appendMessage(const Record& record, std::string& out) {
     out += '[';
     appendString(kv.key, out);
     out += ',';
-    appendString(kv.value, out);
     // Values can carry arbitrary bytes (userdata is sent raw); keep them recoverable.
-    if (!isValidUtf8(kv.value)) {
+    if (!appendString(kv.value, out)) {
       out += ",\"";
       appendHex(kv.value, out);
       out += '"';

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "decode/Record.h"
+#include "sink/SourceText.h"
 #include "sink/UtcTimestamp.h"
 
 namespace ncxdp {
@@ -19,8 +20,8 @@ class JsonWriter {
   // Appends s as a quoted JSON string. Escapes '"', '\\', every C0 control, DEL, the C1 controls,
   // the bidi overrides/isolates and U+2028/U+2029 (so the file is safe to `cat` on a terminal and to
   // embed in JavaScript); each invalid UTF-8 maximal subpart becomes \ufffd. Other valid UTF-8
-  // passes through unchanged.
-  static void appendString(std::string_view s, std::string& out);
+  // passes through unchanged. Returns whether s was valid UTF-8 (no replacement was needed).
+  static bool appendString(std::string_view s, std::string& out);
   // Appends the bytes of s as lowercase hex digits, unquoted.
   static void appendHex(std::string_view s, std::string& out);
 
@@ -30,6 +31,7 @@ class JsonWriter {
   void appendPrologue(const Record& record, std::string& out);
 
   UtcTimestamp timestamp_;
+  SourceText sourceText_;
 };
 
 }  // namespace ncxdp

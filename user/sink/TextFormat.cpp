@@ -119,8 +119,7 @@ void TextFormat::append(const Record& record, std::string& out) {
   timestamp_.appendRfc3339(record.recvTsUs, out);
   out += ' ';
   if (showSource_) {
-    char src[Source::kMaxText];
-    out.append(src, record.src.format(src));
+    out += sourceText_.of(record.src);
     out += ' ';
   }
   if (record.kind == RecordKind::Gap)

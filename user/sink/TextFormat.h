@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "decode/Record.h"
+#include "sink/SourceText.h"
 #include "sink/UtcTimestamp.h"
 
 namespace ncxdp {
@@ -32,6 +33,7 @@ class TextFormat {
   bool showSource_;
   bool colour_;
   UtcTimestamp timestamp_;
+  SourceText sourceText_;
 };
 
 }  // namespace ncxdp
