@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `sudo make demo`: a netconsole receiver in a sandbox. Two network namespaces joined by a veth
-# pair stand in for a receiver and a small fleet (22 simulated hosts with their own addresses).
+# pair stand in for a receiver and a small fleet (21 simulated hosts with their own addresses).
 # The fleet boots and then fails: oopses, a WARNING, a panic, fragments, a lost datagram. ncxdp
 # receives it all, prints it, writes JSON lines and one file per host, and the demo shows what was
 # captured. Everything is created here and removed on exit; nothing touches the host's network.
@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "sandbox: namespaces $rx (receiver, 10.99.0.1) and $tx (22 hosts) joined by a veth pair"
+say "sandbox: namespaces $rx (receiver, 10.99.0.1) and $tx (21 hosts) joined by a veth pair"
 ip netns add "$rx"
 ip netns add "$tx"
 ip link add veth-rx netns "$rx" type veth peer name veth-tx netns "$tx"

@@ -177,6 +177,9 @@ TEST(TextSinkTest, IncompleteAndGapLines) {
   g.gapField = GapField::Msgid;
   g.gapTo = 101;
   EXPECT_EQ(lineOf(g, false), "2026-11-28T13:18:14.123456Z GAP    msgid 101..101 missing (1)\n");
+  g.gapFrom = 0xffffffffu;
+  g.gapTo = 0;
+  EXPECT_EQ(lineOf(g, false), "2026-11-28T13:18:14.123456Z GAP    msgid 4294967295..0 missing (2)\n");
 }
 
 TEST(TextSinkTest, HostileInputNeverReachesTheTerminalRaw) {

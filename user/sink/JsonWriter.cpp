@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "sink/GapCount.h"
 #include "sink/Utf8.h"
 
 namespace ncxdp {
@@ -147,12 +148,7 @@ void JsonWriter::appendGap(const Record& record, std::string& out) {
   out += ",\"to\":";
   appendU64(record.gapTo, out);
   out += ",\"count\":";
-  if (record.gapTo < record.gapFrom)
-    out += '0';
-  else if (record.gapTo - record.gapFrom == ~std::uint64_t{0})
-    out += "18446744073709551616";  // the whole u64 range: one more than a u64 holds
-  else
-    appendU64(record.gapTo - record.gapFrom + 1, out);
+  appendU64(gapCount(record), out);
   out += "}\n";
 }
 

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "sink/GapCount.h"
 #include "sink/Utf8.h"
 
 namespace ncxdp {
@@ -137,12 +138,7 @@ void TextFormat::appendGap(const Record& record, std::string& out) {
   out += "..";
   appendU64(record.gapTo, out);
   out += " missing (";
-  if (record.gapTo < record.gapFrom)
-    out += '0';
-  else if (record.gapTo - record.gapFrom == ~std::uint64_t{0})
-    out += "18446744073709551616";
-  else
-    appendU64(record.gapTo - record.gapFrom + 1, out);
+  appendU64(gapCount(record), out);
   out += ')';
   if (colour_) out += kReset;
   out += '\n';
