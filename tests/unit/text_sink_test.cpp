@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "decode/Record.h"
@@ -306,6 +307,41 @@ TEST(TextSinkTest, LargeBurstIsWrittenBeforeFlush) {
   sink.flush();
   const std::string rest = drain(pipe.fds[0]);
   EXPECT_EQ(early.size() + rest.size(), 1000 * lineOf(r).size());
+}
+
+// A small non-blocking pipe and a slow reader: write() returns short counts and EAGAIN, and every
+// byte must still arrive once, in order.
+TEST(TextSinkTest, PartialWritesOnANonBlockingPipeLoseNothing) {
+  Pipe pipe;
+  ASSERT_GE(::fcntl(pipe.fds[1], F_SETPIPE_SZ, 4096), 0);
+  ::fcntl(pipe.fds[1], F_SETFL, O_NONBLOCK);
+  std::string received;
+  std::thread reader([&] {
+    ::fcntl(pipe.fds[0], F_SETFL, 0);  // blocking reads until the write end closes
+    char buf[1000];
+    for (;;) {
+      const ssize_t n = ::read(pipe.fds[0], buf, sizeof buf);
+      if (n <= 0) break;
+      received.append(buf, static_cast<std::size_t>(n));
+      ::usleep(50);
+    }
+  });
+  std::string expected;
+  {
+    TextSink sink(pipe.fds[1], false);
+    for (int i = 0; i < 2000; ++i) {
+      const std::string text = "record " + std::to_string(i);
+      Record r = message(text);
+      sink.write(r);
+      expected += lineOf(r);
+    }
+    sink.flush();
+    EXPECT_EQ(sink.stats().writeErrors, 0u);
+  }
+  ::close(pipe.fds[1]);
+  pipe.fds[1] = -1;
+  reader.join();
+  EXPECT_EQ(received, expected);
 }
 
 TEST(TextSinkTest, BrokenPipeIsCountedNotThrown) {
