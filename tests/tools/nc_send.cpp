@@ -13,6 +13,9 @@
 //     than one datagram (split at 1000 bytes with no header, as the kernel does).
 //     mixed: odd source ports extended, even ports plain.
 //
+//   --dry-run sends nothing but still counts the datagrams and writes --expect (a capture
+//   started before the real run can then stop after exactly that many packets).
+//
 //   nc_send --to ADDR:PORT [--pps N] script FILE
 //     FILE lines: "SRC_ADDR SRC_PORT HEX_PAYLOAD" ('#' comments and blank lines skipped); each
 //     line is one datagram. No --expect: the script's author knows what it means.
@@ -70,7 +73,8 @@ socklen_t toSockaddr(const Source& s, sockaddr_storage& out) {
 // One UDP socket per source (address, port), bound so the receiver sees that exact sender.
 class Sender {
  public:
-  Sender(std::vector<Source> targets, double pps) : targets_(std::move(targets)), pps_(pps) {
+  Sender(std::vector<Source> targets, double pps, bool dryRun)
+      : targets_(std::move(targets)), pps_(pps), dryRun_(dryRun) {
     clock_gettime(CLOCK_MONOTONIC, &next_);
   }
   ~Sender() {
@@ -83,6 +87,10 @@ class Sender {
       if (t.isV4() == src.isV4()) target = &t;
     if (target == nullptr)
       throw std::runtime_error("no --to of the same address family as source " + src.toString());
+    if (dryRun_) {
+      ++sent_;
+      return;
+    }
     sockaddr_storage to;
     const socklen_t toLen = toSockaddr(*target, to);
     pace();
@@ -127,6 +135,7 @@ class Sender {
 
   std::vector<Source> targets_;
   double pps_;
+  bool dryRun_;
   timespec next_{};
   std::map<std::string, int> sockets_;
   std::uint64_t sent_ = 0;
@@ -365,9 +374,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> toText;
   double pps = 0;
   std::string expectPath;
+  bool dryRun = false;
   app.add_option("--to", toText, "Receiver ADDR:PORT ([v6]:PORT); one per address family")->required();
   app.add_option("--pps", pps, "Datagrams per second (0: as fast as possible)")->check(CLI::Range(0.0, 1e7));
   app.add_option("--expect", expectPath, "Write the records a receiver must decode (jsonl, no recv_ts)");
+  app.add_flag("--dry-run", dryRun, "Send nothing; still count the datagrams and write --expect");
   app.require_subcommand(1, 1);
 
   auto* gen = app.add_subcommand("gen", "Generate numbered messages");
@@ -398,7 +409,7 @@ int main(int argc, char** argv) {
       if (!Source::parse(t, s)) throw std::runtime_error("bad --to '" + t + "'");
       targets.push_back(s);
     }
-    Sender sender(targets, pps);
+    Sender sender(targets, pps, dryRun);
     if (script->parsed()) {
       runScript(sender, scriptPath);
     } else {
@@ -428,7 +439,8 @@ int main(int argc, char** argv) {
         if (!out.flush()) throw std::runtime_error("cannot write " + expectPath);
       }
     }
-    std::fprintf(stderr, "nc_send: %llu datagrams sent\n", static_cast<unsigned long long>(sender.sent()));
+    std::fprintf(stderr, "nc_send: %llu datagrams %s\n", static_cast<unsigned long long>(sender.sent()),
+                 dryRun ? "to send (dry run)" : "sent");
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "nc_send: %s\n", e.what());

@@ -111,6 +111,11 @@ int parseOptions(int argc, char** argv, Options& out) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     const CLI::App* sub = listen->parsed() ? listen : replay->parsed() ? replay : nullptr;
+    if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
+      // CLI11 would say "A subcommand is required", which hides the typo.
+      std::fprintf(stderr, "ncxdp: unknown command '%s' (expected listen or replay; try --help)\n", argv[1]);
+      return kUsageError;
+    }
     std::fprintf(stderr, "ncxdp%s%s: %s (try --help)\n", sub ? " " : "", sub ? sub->get_name().c_str() : "",
                  e.what());
     return kUsageError;
