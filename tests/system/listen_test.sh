@@ -70,7 +70,47 @@ kill -TERM "$RX_PID"
 wait_exit "$RX_PID" 20
 [[ $WAIT_RC -eq 0 ]] || fail "ncxdp listen exited $WAIT_RC after SIGTERM: $(cat "$WORK/listen.err")"
 
-sent=$(grep -o '[0-9]* datagrams sent' "$WORK/nc_send.err" | awk '{s += $1} END {print s}')
+# --- phase 3: listeners bound to one IPv4 / one IPv6 address. Datagrams queued in the socket
+# while the receiver is stopped (SIGSTOP) must all be decoded after SIGTERM: what the kernel
+# accepted is never lost on shutdown. SIGINT exits 0 as well. ---
+OUT4="$WORK/bound4.jsonl"
+OUT6="$WORK/bound6.jsonl"
+ip netns exec "$RX_NS" "$NCXDP" listen --bind "$RX_V4" --port 6670 --out "jsonl:$OUT4" 2>"$WORK/bound4.err" &
+B4_PID=$!
+PIDS+=("$B4_PID")
+ip netns exec "$RX_NS" "$NCXDP" listen --bind "$RX_V6" --port 6671 --threads 2 --out "jsonl:$OUT6" \
+  2>"$WORK/bound6.err" &
+B6_PID=$!
+PIDS+=("$B6_PID")
+wait_udp_listener "$RX_NS" 6670
+wait_udp_listener "$RX_NS" 6671
+
+kill -STOP "$B4_PID"
+send bound4 --to "$RX_V4:6670" gen --src "${TX_V4[1]}" --src-ports 7400-7401 --count 60 --format mixed
+# Bounded wait until the socket's receive queue has stopped growing (all datagrams delivered).
+prev=-1
+for ((i = 0; i < 100; i++)); do
+  q=$(ip netns exec "$RX_NS" ss -Hlun "sport = :6670" | awk '{print $2}')
+  [[ "$q" -gt 0 && "$q" == "$prev" ]] && break
+  prev=$q
+  sleep 0.1
+done
+[[ "$q" -gt 0 ]] || fail "datagrams did not queue on the stopped listener"
+kill -TERM "$B4_PID"
+kill -CONT "$B4_PID"
+wait_exit "$B4_PID" 20
+[[ $WAIT_RC -eq 0 ]] || fail "bound IPv4 listener exited $WAIT_RC: $(cat "$WORK/bound4.err")"
+compare_records "$OUT4" "$WORK/bound4.expect" || fail "queued datagrams lost at shutdown"
+
+send bound6 --to "[$RX_V6]:6671" gen --src "${TX_V6[0]}" --src "${TX_V6[1]}" --src-ports 7500-7501 --count 30 \
+  --format mixed
+wait_lines "$OUT6" "$(wc -l <"$WORK/bound6.expect")" 20 || fail "bound IPv6 listener records missing"
+kill -INT "$B6_PID"
+wait_exit "$B6_PID" 20
+[[ $WAIT_RC -eq 0 ]] || fail "bound IPv6 listener exited $WAIT_RC after SIGINT: $(cat "$WORK/bound6.err")"
+compare_records "$OUT6" "$WORK/bound6.expect" || fail "bound IPv6 listener output differs"
+
+sent=$(head -4 "$WORK/nc_send.err" | grep -o '[0-9]* datagrams sent' | awk '{s += $1} END {print s}')
 log "nc_send sent $sent datagrams"
 ((sent >= 1900)) || fail "expected about 2000 datagrams, sent $sent"
 grep -q "^ncxdp listen: $sent datagrams, .* 0 gaps (0 missing), 0 incomplete, 0 dropped$" "$WORK/listen.err" ||
