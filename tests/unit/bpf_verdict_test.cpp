@@ -31,6 +31,7 @@
 #include <cstring>
 #include <functional>
 #include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -206,8 +207,8 @@ XdpCounters minus(const XdpCounters& after, const XdpCounters& before) {
 }
 
 struct RunOptions {
-  // Bytes of XDP metadata in front of the frame. test_run refuses inputs shorter than an Ethernet
-  // header, but counts metadata in that length: this is how frames under 14 bytes get tested.
+  // Bytes of XDP metadata in front of the frame: the only way to offer test_run a frame shorter
+  // than an Ethernet header (see expectVerdict).
   std::uint32_t metaBytes = 0;
   int ingressIfindex = 0;  // 0: the namespace's loopback, queue 0
   std::uint32_t rxQueue = 0;
@@ -276,10 +277,11 @@ bool expectVerdict(const XdpProgram& program, const VerdictCase& c) {
   options.metaBytes = c.metaBytes;
   const RunResult result = run(program, c.frame, options);
   if (c.frame.size() < ETH_HLEN && result.error == -EINVAL) {
-    // Older kernels let metadata make up the Ethernet-header minimum; newer ones check the frame
-    // after the metadata too and refuse it before the program runs. Either way no frame shorter
-    // than an Ethernet header reaches XDP (drivers and veth drop runts first), so the kernel
-    // refusing is acceptable; the program must simply not have counted anything.
+    // test_run refuses frames shorter than an Ethernet header. The row puts XDP metadata in
+    // front, which brings the input to that minimum on a kernel that counts metadata in it; 6.18
+    // checks the frame after the metadata and refuses before the program runs. Then the
+    // program's bound check for this case is out of a test's reach, and all that is left to
+    // assert is that nothing was counted.
     EXPECT_EQ(result.delta.seen, 0u);
     return false;
   }
@@ -363,24 +365,7 @@ class PrivateNetns {
 constexpr const char* kVeth = "ncxdp0";
 constexpr const char* kPeer = "ncxdp1";
 constexpr const char* kMissing = "ncxdp-nosuch";
-
-// Enters a private namespace holding kVeth <-> kPeer, two receive queues each, both up.
-#define ENTER_VETH_NETNS(netns)                                                                       \
-  REQUIRE_BPF();                                                                                      \
-  const std::string ipTool = findIp();                                                                \
-  if (ipTool.empty()) {                                                                               \
-    if (ciMode()) FAIL() << "CI=true, cannot run: no ip(8) (iproute2)";                               \
-    GTEST_SKIP() << "no ip(8) (iproute2)";                                                            \
-  }                                                                                                   \
-  PrivateNetns netns;                                                                                 \
-  ASSERT_TRUE(netns.error().empty()) << netns.error();                                                \
-  for (const std::string& command :                                                                   \
-       {ipTool + " link add " + kVeth + " numtxqueues 2 numrxqueues 2 type veth peer name " + kPeer + \
-            " numtxqueues 2 numrxqueues 2",                                                           \
-        ipTool + " link set " + kVeth + " up", ipTool + " link set " + kPeer + " up"}) {              \
-    const CommandResult r = runCommand(command);                                                      \
-    ASSERT_EQ(r.status, 0) << command << ": " << r.output;                                            \
-  }
+constexpr const char* kBridge = "ncxdpbr0";
 
 struct XdpState {
   std::uint32_t progId = 0;  // whatever is attached, any mode
@@ -478,6 +463,48 @@ class TestXsk {
   xsk_ring_cons completion_{};
   xsk_ring_cons rx_{};
   xsk_ring_prod tx_{};
+};
+
+// ---- fixture: a veth pair in a private namespace ----------------------------------------------
+
+// Each test runs in a fresh namespace holding kVeth <-> kPeer (two queues each, both up) and
+// leaves it in TearDown, after the test body has destroyed its programs and sockets.
+class XdpVethTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    REQUIRE_BPF();
+    ipTool_ = findIp();
+    if (ipTool_.empty()) {
+      if (ciMode()) FAIL() << "CI=true, cannot run: no ip(8) (iproute2)";
+      GTEST_SKIP() << "no ip(8) (iproute2)";
+    }
+    netns_ = std::make_unique<PrivateNetns>();
+    ASSERT_TRUE(netns_->error().empty()) << netns_->error();
+    const std::string commands[] = {
+        ipTool_ + " link add " + kVeth + " numtxqueues 2 numrxqueues 2 type veth peer name " + kPeer +
+            " numtxqueues 2 numrxqueues 2",
+        ipTool_ + " link set " + kVeth + " up",
+        ipTool_ + " link set " + kPeer + " up",
+    };
+    for (const std::string& command : commands) {
+      const CommandResult r = runCommand(command);
+      ASSERT_EQ(r.status, 0) << command << ": " << r.output;
+    }
+    ifindex_ = static_cast<int>(if_nametoindex(kVeth));
+    peerIndex_ = static_cast<int>(if_nametoindex(kPeer));
+    ASSERT_NE(ifindex_, 0);
+    ASSERT_NE(peerIndex_, 0);
+  }
+  void TearDown() override { netns_.reset(); }
+
+  CommandResult showLink(const char* ifname) const {
+    return runCommand(ipTool_ + " -d link show dev " + ifname);
+  }
+
+  std::string ipTool_;
+  std::unique_ptr<PrivateNetns> netns_;
+  int ifindex_ = 0;
+  int peerIndex_ = 0;
 };
 
 // ---- verdict tables --------------------------------------------------------------------------
@@ -692,10 +719,7 @@ TEST_F(BpfVerdictTest, CountersSumEveryCpu) {
 
 // A match on a queue whose XSKMAP slot holds a socket really is redirected: test_run returns
 // XDP_REDIRECT, and in live-frames mode the frame arrives in the socket's RX ring.
-TEST_F(BpfVerdictTest, RedirectsToAfXdpSocket) {
-  ENTER_VETH_NETNS(netns);
-  const int ifindex = static_cast<int>(if_nametoindex(kVeth));
-  ASSERT_NE(ifindex, 0);
+TEST_F(XdpVethTest, RedirectsMatchesToAfXdpSocket) {
   XdpConfig config;
   config.queues = 2;
   XdpProgram program(config);
@@ -703,7 +727,7 @@ TEST_F(BpfVerdictTest, RedirectsToAfXdpSocket) {
   program.setXsk(0, xsk.fd());
 
   RunOptions queue0;
-  queue0.ingressIfindex = ifindex;
+  queue0.ingressIfindex = ifindex_;
   queue0.rxQueue = 0;
   RunResult result = run(program, udp4(6666), queue0);
   ASSERT_EQ(result.error, 0) << std::strerror(-result.error);
@@ -841,12 +865,9 @@ TEST(XdpProgramTest, RejectsQueuesOutsideTheXskMap) {
 
 // ---- XdpProgram on a veth --------------------------------------------------------------------
 
-TEST(XdpProgramTest, AttachesToVethInPrivateNamespace) {
-  ENTER_VETH_NETNS(netns);
-  const int ifindex = static_cast<int>(if_nametoindex(kVeth));
-  const int peerIndex = static_cast<int>(if_nametoindex(kPeer));
-  ASSERT_NE(ifindex, 0);
-  ASSERT_NE(peerIndex, 0);
+TEST_F(XdpVethTest, AttachesAndDetaches) {
+  const int ifindex = ifindex_;
+  const int peerIndex = peerIndex_;
   {
     XdpProgram program(XdpConfig{});
     EXPECT_FALSE(program.attached());
@@ -861,7 +882,7 @@ TEST(XdpProgramTest, AttachesToVethInPrivateNamespace) {
     const XdpState state = queryXdp(ifindex);
     EXPECT_EQ(state.progId, id);
     EXPECT_EQ(state.mode, XDP_ATTACHED_DRV);
-    const CommandResult shown = runCommand(ipTool + " -d link show dev " + kVeth);
+    const CommandResult shown = showLink(kVeth);
     ASSERT_EQ(shown.status, 0) << shown.output;
     EXPECT_NE(shown.output.find("prog/xdp id " + std::to_string(id)), std::string::npos) << shown.output;
 
@@ -895,15 +916,40 @@ TEST(XdpProgramTest, AttachesToVethInPrivateNamespace) {
   // Both objects destroyed: their links are gone, and so are the programs on the veths.
   EXPECT_TRUE(waitForProgId(ifindex, 0));
   EXPECT_TRUE(waitForProgId(peerIndex, 0));
-  const CommandResult shown = runCommand(ipTool + " -d link show dev " + kVeth);
+  const CommandResult shown = showLink(kVeth);
   EXPECT_EQ(shown.output.find("prog/xdp"), std::string::npos) << shown.output;
 }
 
+// A bridge has no native XDP: native mode fails with the driver's error, auto falls back to
+// generic and says so.
+TEST_F(XdpVethTest, AutoModeFallsBackToGeneric) {
+  const CommandResult added = runCommand(ipTool_ + " link add " + kBridge + " type bridge");
+  if (added.status != 0) {
+    if (ciMode()) FAIL() << "CI=true, cannot create a bridge: " << added.output;
+    GTEST_SKIP() << "cannot create a bridge: " << added.output;
+  }
+  const int bridgeIndex = static_cast<int>(if_nametoindex(kBridge));
+  ASSERT_NE(bridgeIndex, 0);
+  XdpProgram program(XdpConfig{});
+  const std::string native = expectThrows([&] { program.attach(kBridge, XdpMode::Native); });
+  EXPECT_EQ(native.rfind(std::string("attach XDP to ") + kBridge + " (native mode): ", 0), 0u) << native;
+  EXPECT_FALSE(program.attached());
+
+  testing::internal::CaptureStderr();
+  program.attach(kBridge, XdpMode::Auto);
+  const std::string notice = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(program.attachedMode(), XdpMode::Generic);
+  EXPECT_NE(notice.find(std::string("ncxdp: ") + kBridge + ": native XDP failed ("), std::string::npos)
+      << notice;
+  EXPECT_NE(notice.find("falling back to generic XDP"), std::string::npos) << notice;
+  const XdpState state = queryXdp(bridgeIndex);
+  EXPECT_EQ(state.progId, program.progId());
+  EXPECT_EQ(state.mode, XDP_ATTACHED_SKB);
+}
+
 // The bpf_link dies with its process: a crash (here SIGKILL) leaves nothing on the interface.
-TEST(XdpProgramTest, KilledProcessLeavesNothingAttached) {
-  ENTER_VETH_NETNS(netns);
-  const int ifindex = static_cast<int>(if_nametoindex(kVeth));
-  ASSERT_NE(ifindex, 0);
+TEST_F(XdpVethTest, KilledProcessLeavesNothingAttached) {
+  const int ifindex = ifindex_;
   int ready[2];
   ASSERT_EQ(pipe2(ready, O_CLOEXEC), 0);
   const pid_t child = fork();
@@ -912,10 +958,11 @@ TEST(XdpProgramTest, KilledProcessLeavesNothingAttached) {
     // The child inherits this thread's namespace; it attaches, reports the id and waits for death.
     close(ready[0]);
     std::uint32_t id = 0;
+    std::unique_ptr<XdpProgram> program;  // outlives the try block: only the kernel may clean up
     try {
-      static XdpProgram program(XdpConfig{});
-      program.attach(kVeth, XdpMode::Native);
-      id = program.progId();
+      program = std::make_unique<XdpProgram>(XdpConfig{});
+      program->attach(kVeth, XdpMode::Native);
+      id = program->progId();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "child: %s\n", e.what());
     }
