@@ -20,6 +20,10 @@ struct CaptureStats {
   std::uint64_t malformed = 0;    // frames with an invalid header (replay)
   std::uint64_t filtered = 0;     // UDP to a port not selected with --port (replay)
   std::uint64_t sources = 0;      // live sources in the decoders at the end
+  // AF_XDP sockets (attach), from XDP_STATISTICS: frames the kernel dropped before our RX ring.
+  std::uint64_t xskRxDropped = 0;      // other reasons (invalid descriptors, frame too large)
+  std::uint64_t xskRxRingFull = 0;     // RX ring full: capture fell behind
+  std::uint64_t xskFillRingEmpty = 0;  // no free frame to receive into
 };
 
 class Capture {

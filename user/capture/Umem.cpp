@@ -1,0 +1,55 @@
+#include "capture/Umem.h"
+
+#include <sys/mman.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace ncxdp {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  throw std::runtime_error(what + ": " + std::strerror(err) + " (errno " + std::to_string(err) + ")");
+}
+
+}  // namespace
+
+Umem::Umem(std::uint32_t frames) : frames_(frames), bytes_(std::size_t(frames) * kFrameBytes) {
+  if (frames == 0 || (frames & (frames - 1)) != 0)
+    throw std::runtime_error("AF_XDP ring size " + std::to_string(frames) + " is not a power of two");
+  // Page-aligned and never swapped out from under the NIC's DMA; MAP_POPULATE so the first burst
+  // does not page-fault in the kernel's copy path.
+  area_ = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (area_ == MAP_FAILED) {
+    area_ = nullptr;
+    fail("allocate " + std::to_string(bytes_ >> 10) + " KiB of AF_XDP packet memory", errno);
+  }
+  xsk_umem_config config{};
+  config.fill_size = frames;
+  config.comp_size = XSK_RING_CONS__DEFAULT_NUM_DESCS;
+  config.frame_size = kFrameBytes;
+  config.frame_headroom = 0;
+  config.flags = 0;
+  if (int err = xsk_umem__create(&umem_, area_, bytes_, &fill_, &comp_, &config); err != 0) {
+    umem_ = nullptr;
+    munmap(area_, bytes_);
+    fail("register AF_XDP packet memory (UMEM)", -err);
+  }
+}
+
+Umem::~Umem() {
+  if (umem_ != nullptr) xsk_umem__delete(umem_);
+  if (area_ != nullptr) munmap(area_, bytes_);
+}
+
+void Umem::fillAll() {
+  std::uint32_t index = 0;
+  const std::uint32_t reserved = xsk_ring_prod__reserve(&fill_, frames_, &index);
+  for (std::uint32_t i = 0; i < reserved; ++i)
+    *xsk_ring_prod__fill_addr(&fill_, index + i) = std::uint64_t(i) * kFrameBytes;
+  xsk_ring_prod__submit(&fill_, reserved);
+}
+
+}  // namespace ncxdp

@@ -1,0 +1,326 @@
+#include "capture/XskCapture.h"
+
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <pcap/dlt.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <stdexcept>
+#include <utility>
+
+#include "app/Pipeline.h"
+#include "capture/FrameParser.h"
+
+namespace ncxdp {
+
+namespace {
+
+// Descriptors taken from the RX ring per peek.
+constexpr std::uint32_t kBatch = 64;
+// Batches per wakeup before looking at the clock and the stop flag again.
+constexpr int kMaxBatchesPerWake = 64;
+// poll() timeout when idle: how fast a stop is noticed, and the decoder tick cadence.
+constexpr int kPollMs = 100;
+constexpr std::uint64_t kTickUs = 100'000;
+// Shutdown decodes what the RX ring already holds, bounded in case frames keep arriving.
+constexpr int kMaxDrainBatches = 4096;
+
+std::uint64_t realtimeUs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return std::uint64_t(ts.tv_sec) * 1'000'000 + std::uint64_t(ts.tv_nsec) / 1000;
+}
+
+// 0 when the driver has no ETHTOOL_GCHANNELS.
+std::uint32_t ethtoolQueues(const std::string& ifname) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  ethtool_channels channels{};
+  channels.cmd = ETHTOOL_GCHANNELS;
+  ifreq ifr{};
+  std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname.c_str());
+  ifr.ifr_data = reinterpret_cast<char*>(&channels);
+  const int rc = ioctl(fd, SIOCETHTOOL, &ifr);
+  close(fd);
+  return rc == 0 ? channels.rx_count + channels.combined_count : 0;
+}
+
+std::uint32_t sysfsQueues(const std::string& ifname) {
+  std::error_code ec;
+  std::uint32_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/sys/class/net/" + ifname + "/queues", ec))
+    if (entry.path().filename().string().rfind("rx-", 0) == 0) ++count;
+  return count;
+}
+
+}  // namespace
+
+struct XskCapture::Worker {
+  Worker(std::size_t i, std::unique_ptr<XskSocket> s, const DecoderConfig& config)
+      : index(i), socket(std::move(s)), decoder(config) {}
+
+  std::size_t index;
+  std::unique_ptr<XskSocket> socket;
+  Decoder decoder;
+  std::thread thread;
+  CaptureStats stats;  // owned by the worker thread until join
+  std::string error;
+  // Published once per batch for the status line.
+  std::atomic<std::uint64_t> liveReceived{0};
+  std::atomic<std::uint64_t> liveRecords{0};
+};
+
+std::uint32_t XskCapture::rxQueueCount(const std::string& ifname) {
+  if (ifname.empty() || ifname.size() >= IFNAMSIZ || if_nametoindex(ifname.c_str()) == 0)
+    throw std::runtime_error("no such interface: " + ifname);
+  const std::uint32_t ethtool = ethtoolQueues(ifname);
+  const std::uint32_t sysfs = sysfsQueues(ifname);
+  // veth reports its queues both as rx and as combined channels, so the ethtool sum can double
+  // count; sysfs lists every allocated queue, even ones not in use. The smaller is right.
+  if (ethtool != 0 && sysfs != 0) return std::min(ethtool, sysfs);
+  if (ethtool != 0) return ethtool;
+  if (sysfs != 0) return sysfs;
+  return 1;
+}
+
+std::vector<std::uint32_t> XskCapture::parseQueues(std::string_view text, std::uint32_t available) {
+  std::vector<std::uint32_t> out;
+  if (text == "all") {
+    for (std::uint32_t q = 0; q < available; ++q) out.push_back(q);
+    return out;
+  }
+  const auto bad = [&](std::string_view part, const std::string& why) {
+    return std::runtime_error("bad --queues '" + std::string(text) + "': '" + std::string(part) + "' " + why);
+  };
+  const auto number = [&](std::string_view part, std::string_view digits) {
+    std::uint32_t value = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size())
+      throw bad(part, "is not a queue number or range (want all, or a list like 0,2,4-7)");
+    if (value >= available)
+      throw bad(part, "is out of range: the interface has " + std::to_string(available) + " RX queue(s)");
+    return value;
+  };
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    const std::string_view part = text.substr(start, comma - start);
+    const std::size_t dash = part.find('-');
+    const std::uint32_t first = number(part, part.substr(0, dash));
+    const std::uint32_t last = dash == std::string_view::npos ? first : number(part, part.substr(dash + 1));
+    if (last < first) throw bad(part, "is an empty range");
+    for (std::uint32_t q = first; q <= last; ++q)
+      if (std::find(out.begin(), out.end(), q) == out.end()) out.push_back(q);
+    start = comma + 1;
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+
+XdpConfig programConfig(const AttachConfig& config) {
+  if (config.queues.empty()) throw std::runtime_error("no receive queue to capture");
+  XdpConfig out;
+  out.ports = config.ports;
+  out.allowlist = config.allowlist;
+  out.queues = *std::max_element(config.queues.begin(), config.queues.end()) + 1;
+  return out;
+}
+
+}  // namespace
+
+XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
+    : config_(std::move(config)), pipeline_(pipeline), program_(programConfig(config_)) {
+  if (pipeline_.producers() != config_.queues.size())
+    throw std::runtime_error("pipeline has " + std::to_string(pipeline_.producers()) + " rings for " +
+                             std::to_string(config_.queues.size()) + " queues");
+  program_.attach(config_.ifname, config_.mode);
+  // If anything below throws, the destructors of the sockets made so far and of program_ undo
+  // it all: sockets close (leaving the XSKMAP) and the link closes (the program leaves the NIC).
+  for (std::size_t i = 0; i < config_.queues.size(); ++i) {
+    const std::uint32_t queue = config_.queues[i];
+    auto socket = std::make_unique<XskSocket>(config_.ifname, queue, config_.ringSize, config_.bind);
+    program_.setXsk(queue, socket->fd());
+    workers_.push_back(std::make_unique<Worker>(i, std::move(socket), config_.decoder));
+  }
+  if (config_.verbose) {
+    std::string queues;
+    for (std::uint32_t q : config_.queues) queues += (queues.empty() ? "" : ",") + std::to_string(q);
+    std::fprintf(
+        stderr, "ncxdp attach: %s, XDP program id %u in %s mode, AF_XDP %s on queue(s) %s, rings of %u\n",
+        config_.ifname.c_str(), program_.progId(), std::string(xdpModeName(program_.attachedMode())).c_str(),
+        zeroCopy() ? "zero-copy" : "copy", queues.c_str(), config_.ringSize);
+  }
+}
+
+XskCapture::~XskCapture() {
+  requestStop();
+  join();
+  for (const auto& w : workers_) {
+    try {
+      program_.clearXsk(w->socket->queue());
+    } catch (const std::exception&) {
+      // Closing the socket removes it from the map anyway; the program leaves with program_.
+    }
+  }
+}
+
+bool XskCapture::zeroCopy() const {
+  return !workers_.empty() &&
+         std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->socket->zeroCopy(); });
+}
+
+void XskCapture::start() {
+  for (auto& w : workers_) {
+    Worker* raw = w.get();
+    w->thread = std::thread([this, raw] { run(*raw); });
+  }
+}
+
+void XskCapture::join() {
+  for (auto& w : workers_)
+    if (w->thread.joinable()) w->thread.join();
+}
+
+CaptureStats XskCapture::stats() const {
+  CaptureStats out;
+  for (const auto& w : workers_) {
+    addDecoderStats(out.decoder, w->decoder.stats());
+    out.received += w->stats.received;
+    out.truncated += w->stats.truncated;
+    out.notUdp += w->stats.notUdp;
+    out.ipFragments += w->stats.ipFragments;
+    out.malformed += w->stats.malformed;
+    out.filtered += w->stats.filtered;
+    out.sources += w->decoder.sourceCount();
+    const XskStats x = w->socket->stats();
+    out.xskRxDropped += x.rxDropped + x.rxInvalidDescs;
+    out.xskRxRingFull += x.rxRingFull;
+    out.xskFillRingEmpty += x.fillRingEmpty;
+  }
+  return out;
+}
+
+XskLiveStats XskCapture::liveStats() const {
+  XskLiveStats out;
+  for (const auto& w : workers_) {
+    out.received += w->liveReceived.load(std::memory_order_relaxed);
+    out.records += w->liveRecords.load(std::memory_order_relaxed);
+    const XskStats x = w->socket->stats();
+    out.xsk.rxDropped += x.rxDropped + x.rxInvalidDescs;
+    out.xsk.rxRingFull += x.rxRingFull;
+    out.xsk.fillRingEmpty += x.fillRingEmpty;
+  }
+  return out;
+}
+
+std::string XskCapture::error() const {
+  for (const auto& w : workers_)
+    if (!w->error.empty()) return w->error;
+  return {};
+}
+
+std::uint32_t XskCapture::receiveBatch(Worker& w, std::uint64_t nowUs) {
+  XskSocket& socket = *w.socket;
+  xsk_ring_cons& rx = socket.rx();
+  Umem& umem = socket.umem();
+  std::uint32_t rxIndex = 0;
+  const std::uint32_t n = xsk_ring_cons__peek(&rx, kBatch, &rxIndex);
+  if (n == 0) return 0;
+  // Every frame is either in the fill ring, in the RX ring or in this batch, and the fill ring
+  // has a slot per frame, so this reservation cannot fail.
+  std::uint32_t fillIndex = 0;
+  const std::uint32_t reserved = xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex);
+  RingWriter& out = pipeline_.writer(w.index);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, rxIndex + i);
+    const std::uint64_t addr = xsk_umem__add_offset_to_addr(desc->addr);
+    ++w.stats.received;
+    ParsedFrame frame;
+    switch (parseFrame(DLT_EN10MB, {umem.data(addr), desc->len}, frame)) {
+      case FrameResult::Udp:
+        w.decoder.feed(frame.src, frame.payload, nowUs, out);
+        break;
+      case FrameResult::IpFragment:
+        ++w.stats.ipFragments;
+        break;
+      case FrameResult::Truncated:
+        ++w.stats.truncated;
+        break;
+      case FrameResult::Malformed:
+        ++w.stats.malformed;
+        break;
+      case FrameResult::NotUdp:
+      case FrameResult::UnsupportedLink:
+        ++w.stats.notUdp;
+        break;
+    }
+    if (i < reserved)
+      *xsk_ring_prod__fill_addr(&umem.fill(), fillIndex + i) = xsk_umem__extract_addr(desc->addr);
+  }
+  xsk_ring_prod__submit(&umem.fill(), reserved);
+  xsk_ring_cons__release(&rx, n);
+  const DecoderStats& d = w.decoder.stats();
+  w.liveReceived.store(w.stats.received, std::memory_order_relaxed);
+  w.liveRecords.store(d.recordsPlain + d.recordsExtended, std::memory_order_relaxed);
+  return n;
+}
+
+void XskCapture::run(Worker& w) {
+  RingWriter& out = pipeline_.writer(w.index);
+  pollfd pfd{w.socket->fd(), POLLIN, 0};
+  std::uint64_t now = realtimeUs();
+  std::uint64_t lastTick = now;
+  try {
+    while (!stop_.load(std::memory_order_relaxed)) {
+      bool pushed = false;
+      for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
+        const std::uint32_t got = receiveBatch(w, now);
+        pushed |= got > 0;
+        if (got < kBatch) break;
+      }
+      if (!pushed) {
+        // Idle: sleep in poll, which also kicks the driver when the fill ring needs a wakeup. A
+        // busy spin here would starve NAPI on a shared core.
+        const int ready = poll(&pfd, 1, kPollMs);
+        if (ready < 0 && errno != EINTR) {
+          w.error = std::string("poll on AF_XDP socket: ") + std::strerror(errno);
+          break;
+        }
+        if (ready > 0) pushed |= receiveBatch(w, realtimeUs()) > 0;
+      }
+      now = realtimeUs();
+      // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
+      if (now - lastTick >= kTickUs || now < lastTick) {
+        w.decoder.tick(now, out);
+        lastTick = now;
+        pushed = true;
+      }
+      if (pushed) pipeline_.notify();
+    }
+    // Frames in the RX ring were already taken from the wire: decode them before leaving.
+    out.setBlocking(true);
+    for (int batch = 0; batch < kMaxDrainBatches; ++batch)
+      if (receiveBatch(w, realtimeUs()) == 0) break;
+    w.decoder.flush(realtimeUs(), out);
+  } catch (const std::exception& e) {
+    w.error = e.what();
+  }
+  pipeline_.producerDone(w.index);
+  finishedThreads_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+}  // namespace ncxdp

@@ -1,0 +1,90 @@
+// `ncxdp attach IFACE`: our XDP program on the interface steers netconsole UDP (selected ports,
+// allowed sources) into one AF_XDP socket per receive queue; everything else goes on to the
+// kernel stack untouched. One capture thread per queue, each with its own Decoder and Pipeline
+// writer: the NIC's RSS hash keeps a sender on one queue, so a sender's state has one owner.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "capture/Capture.h"
+#include "capture/XdpProgram.h"
+#include "capture/XskSocket.h"
+#include "decode/Decoder.h"
+
+namespace ncxdp {
+
+class Pipeline;
+
+struct AttachConfig {
+  std::string ifname;
+  std::vector<std::uint16_t> ports{6666};
+  std::vector<std::string> allowlist;  // CIDRs; empty: any source
+  std::vector<std::uint32_t> queues;   // receive queues to capture; empty: all of them
+  XdpMode mode = XdpMode::Auto;
+  XskBindMode bind = XskBindMode::Auto;
+  // RX and fill ring slots (and UMEM frames) per socket. 2048 overflows in bursts.
+  std::uint32_t ringSize = 4096;
+  bool verbose = false;
+  DecoderConfig decoder;
+};
+
+// What the status line shows, readable from any thread while capture runs.
+struct XskLiveStats {
+  std::uint64_t received = 0;  // frames taken from the RX rings
+  std::uint64_t records = 0;
+  XskStats xsk;  // summed over sockets
+};
+
+class XskCapture : public Capture {
+ public:
+  // Receive queues of the interface: ethtool channels, else the count of
+  // /sys/class/net/IFACE/queues/rx-*. Throws std::runtime_error for a missing interface.
+  static std::uint32_t rxQueueCount(const std::string& ifname);
+  // "all" or "0,2,4-7" against the interface's queue count. Throws std::runtime_error naming
+  // the bad part.
+  static std::vector<std::uint32_t> parseQueues(std::string_view text, std::uint32_t available);
+
+  // Loads and attaches the program, creates and registers every socket. config.queues must be
+  // resolved (non-empty) and pipeline.producers() must equal its size. Throws
+  // std::runtime_error; everything already set up is undone.
+  XskCapture(AttachConfig config, Pipeline& pipeline);
+  ~XskCapture() override;
+
+  void start() override;
+  void requestStop() override { stop_.store(true, std::memory_order_relaxed); }
+  bool finished() const override {
+    return finishedThreads_.load(std::memory_order_acquire) == workers_.size();
+  }
+  void join() override;
+  CaptureStats stats() const override;
+  std::string error() const override;
+
+  XskLiveStats liveStats() const;
+  XdpCounters programCounters() const { return program_.counters(); }
+  XdpMode attachedMode() const { return program_.attachedMode(); }
+  std::uint32_t progId() const { return program_.progId(); }
+  bool zeroCopy() const;
+
+ private:
+  struct Worker;
+
+  void run(Worker& worker);
+  // Decodes up to one batch from the RX ring and recycles its frames; returns how many.
+  std::uint32_t receiveBatch(Worker& worker, std::uint64_t nowUs);
+
+  AttachConfig config_;
+  Pipeline& pipeline_;
+  XdpProgram program_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> finishedThreads_{0};
+};
+
+}  // namespace ncxdp
