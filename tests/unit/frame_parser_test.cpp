@@ -135,16 +135,18 @@ Bytes bsdNull(std::uint32_t family, bool bigEndian, const Bytes& l3) {
 
 const Bytes kPayload = text("6,5,1000000,-;netconsole: hello\n");
 
-FrameResult parse(int linkType, const Bytes& frame, ParsedFrame& out) {
-  // An exact-size heap copy, so a sanitizer build catches any read past the captured bytes.
-  Bytes copy(frame.begin(), frame.end());
-  return parseFrame(linkType, copy, out);
+// Parses an exact-size heap copy of `frame`, so a sanitizer build catches any read past the
+// captured bytes. The copy lives in `storage`, which out.payload points into.
+FrameResult parse(int linkType, const Bytes& frame, ParsedFrame& out, Bytes& storage) {
+  storage.assign(frame.begin(), frame.end());
+  return parseFrame(linkType, storage, out);
 }
 
 void expectUdp(int linkType, const Bytes& frame, const std::string& src, std::uint16_t dstPort,
                const Bytes& payload = kPayload) {
   ParsedFrame out;
-  ASSERT_EQ(parse(linkType, frame, out), FrameResult::Udp);
+  Bytes storage;
+  ASSERT_EQ(parse(linkType, frame, out, storage), FrameResult::Udp);
   EXPECT_EQ(out.src.toString(), src);
   EXPECT_EQ(out.dstPort, dstPort);
   EXPECT_EQ(Bytes(out.payload.begin(), out.payload.end()), payload);
@@ -152,7 +154,8 @@ void expectUdp(int linkType, const Bytes& frame, const std::string& src, std::ui
 
 FrameResult resultOf(int linkType, const Bytes& frame) {
   ParsedFrame out;
-  return parse(linkType, frame, out);
+  Bytes storage;
+  return parse(linkType, frame, out, storage);
 }
 
 // Every strict prefix of a valid frame is a capture cut short somewhere: never Udp, never a crash.
@@ -175,7 +178,9 @@ TEST(FrameParserTest, EthernetIpv6) {
 
 TEST(FrameParserTest, Ipv4SourceIsStoredAsV4) {
   ParsedFrame out;
-  ASSERT_EQ(parse(DLT_EN10MB, ether(0x0800, ipv4("192.0.2.7", udp(1, 2, kPayload))), out), FrameResult::Udp);
+  Bytes storage;
+  ASSERT_EQ(parse(DLT_EN10MB, ether(0x0800, ipv4("192.0.2.7", udp(1, 2, kPayload))), out, storage),
+            FrameResult::Udp);
   EXPECT_TRUE(out.src.isV4());
   EXPECT_EQ(out.src.port, 1);
 }

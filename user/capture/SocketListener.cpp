@@ -79,14 +79,19 @@ BindAddress parseBindAddress(std::string text) {
   throw std::runtime_error("invalid --bind address '" + text + "' (want an IPv4 or IPv6 address)");
 }
 
-std::string endpointText(const BindAddress& addr, std::uint16_t port) {
+// "10.0.0.1" or "[fd00::1]", as it appears in front of ":port".
+std::string addressText(const BindAddress& addr) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (addr.family == AF_INET) {
     inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&addr.storage)->sin_addr, buf, sizeof buf);
-    return std::string(buf) + ":" + std::to_string(port);
+    return buf;
   }
   inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(&addr.storage)->sin6_addr, buf, sizeof buf);
-  return "[" + std::string(buf) + "]:" + std::to_string(port);
+  return "[" + std::string(buf) + "]";
+}
+
+std::string endpointText(const BindAddress& addr, std::uint16_t port) {
+  return addressText(addr) + ":" + std::to_string(port);
 }
 
 void setIntOption(int fd, int level, int name, int value, const char* what) {
@@ -210,14 +215,14 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
   int effective = 0;
   socklen_t len = sizeof effective;
   getsockopt(workers_[0]->fds[0], SOL_SOCKET, SO_RCVBUF, &effective, &len);
-  rcvbufBytes_ = effective;
+  // The kernel reports twice what was set (the other half is its bookkeeping allowance).
+  rcvbufBytes_ = effective / 2;
   if (config_.verbose) {
     std::string ports;
     for (std::uint16_t port : config_.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
     std::fprintf(stderr, "ncxdp listen: %s port %s, %zu thread(s), receive buffer %d KiB per socket%s\n",
-                 endpointText(addr, config_.ports[0]).c_str(), ports.c_str(), config_.threads,
-                 effective >> 10,
-                 effective < kReceiveBufferBytes ? " (raise net.core.rmem_max for more)" : "");
+                 addressText(addr).c_str(), ports.c_str(), config_.threads, rcvbufBytes_ >> 10,
+                 rcvbufBytes_ < kReceiveBufferBytes ? " (raise net.core.rmem_max for more)" : "");
   }
 }
 

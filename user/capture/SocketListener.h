@@ -43,7 +43,7 @@ class SocketListener : public Capture {
   CaptureStats stats() const override;
   std::string error() const override;
 
-  // Effective kernel receive buffer of the first socket (bytes, as getsockopt reports it).
+  // Receive buffer of the first socket as set (getsockopt reports twice this).
   int receiveBufferBytes() const { return rcvbufBytes_; }
 
  private:

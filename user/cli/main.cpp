@@ -101,6 +101,7 @@ int run(const Options& opts) {
         capture->requestStop();
         break;
       case SignalEvent::Reopen:
+        if (opts.verbose) std::fprintf(stderr, "ncxdp %s: SIGHUP, reopening outputs\n", cmd);
         pipeline->requestReopen();
         break;
       case SignalEvent::None:
