@@ -66,6 +66,7 @@ init_test() {
   [[ $(id -u) -eq 0 ]] || skip "needs root for network namespaces"
   command -v ip >/dev/null || skip "ip (iproute2) not installed"
   command -v jq >/dev/null || skip "jq not installed"
+  [[ -d /proc/sys/net/ipv6 ]] || skip "IPv6 is disabled in this kernel"
   WORK="$(mktemp -d /tmp/ncxdp-systest.XXXXXX)"
 }
 
