@@ -25,7 +25,7 @@ struct Common {
   bool verbose = false;
 };
 
-// Options every capture subcommand shares (listen, replay, and later attach).
+// Options every capture subcommand shares (listen, replay, attach).
 void addCommon(CLI::App& sub, Common& c) {
   sub.add_option(
          "-o,--out", c.outputs,
@@ -101,6 +101,42 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->type_name("PORT");
   addCommon(*replay, common);
 
+  CLI::App* attach = app.add_subcommand(
+      "attach", "Capture netconsole with an XDP program and AF_XDP sockets on an interface");
+  attach->add_option("interface", out.attach.ifname, "Network interface")->required()->type_name("IFACE");
+  attach->add_option("-p,--port", ports, "UDP destination port, repeatable (default 6666)")
+      ->check(CLI::Range(1, 65535))
+      ->type_name("PORT");
+  std::vector<std::string> allow;
+  attach
+      ->add_option("--allow", allow,
+                   "Only these sources reach ncxdp, repeatable (others go to the kernel stack)")
+      ->type_name("CIDR");
+  out.attachQueues = "all";
+  attach->add_option("--queues", out.attachQueues, "RX queues to capture: all, or a list like 0,2-3")
+      ->capture_default_str()
+      ->type_name("LIST");
+  std::string mode = "auto";
+  attach->add_option("--mode", mode, "XDP mode; auto tries native, then generic")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "native", "generic"}));
+  bool zeroCopy = false;
+  bool copy = false;
+  CLI::Option* zcFlag =
+      attach->add_flag("--zerocopy", zeroCopy, "Require AF_XDP zero-copy (default: try it)");
+  attach->add_flag("--copy", copy, "AF_XDP copy mode")->excludes(zcFlag);
+  attach
+      ->add_option("--xsk-ring", out.attach.ringSize,
+                   "AF_XDP RX and fill ring slots per queue (a power of two)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint32_t(64), std::uint32_t(1) << 16))
+      ->check([](const std::string& text) -> std::string {
+        const unsigned long n = std::stoul(text);
+        return (n & (n - 1)) == 0 ? "" : "must be a power of two";
+      })
+      ->type_name("N");
+  addCommon(*attach, common);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -110,10 +146,14 @@ int parseOptions(int argc, char** argv, Options& out) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const CLI::App* sub = listen->parsed() ? listen : replay->parsed() ? replay : nullptr;
+    const CLI::App* sub = listen->parsed()   ? listen
+                          : replay->parsed() ? replay
+                          : attach->parsed() ? attach
+                                             : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
       // CLI11 would say "A subcommand is required", which hides the typo.
-      std::fprintf(stderr, "ncxdp: unknown command '%s' (expected listen or replay; try --help)\n", argv[1]);
+      std::fprintf(stderr, "ncxdp: unknown command '%s' (expected listen, replay or attach; try --help)\n",
+                   argv[1]);
       return kUsageError;
     }
     std::fprintf(stderr, "ncxdp%s%s: %s (try --help)\n", sub ? " " : "", sub ? sub->get_name().c_str() : "",
@@ -121,7 +161,7 @@ int parseOptions(int argc, char** argv, Options& out) {
     return kUsageError;
   }
 
-  out.command = listen->parsed() ? Command::Listen : Command::Replay;
+  out.command = listen->parsed() ? Command::Listen : attach->parsed() ? Command::Attach : Command::Replay;
   out.outputs = common.outputs;
   out.verbose = common.verbose;
   out.decoder.lineIdleUs = common.lineTimeoutMs * 1000;
@@ -138,6 +178,23 @@ int parseOptions(int argc, char** argv, Options& out) {
     out.listen.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);
     out.listen.verbose = out.verbose;
     out.listen.decoder = out.decoder;
+  } else if (out.command == Command::Attach) {
+    out.attach.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);
+    for (const std::string& cidr : allow) {
+      try {
+        parseIpPrefix(cidr);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ncxdp attach: --allow: %s (try --help)\n", e.what());
+        return kUsageError;
+      }
+    }
+    out.attach.allowlist = allow;
+    out.attach.mode = mode == "native"    ? XdpMode::Native
+                      : mode == "generic" ? XdpMode::Generic
+                                          : XdpMode::Auto;
+    out.attach.bind = zeroCopy ? XskBindMode::ZeroCopy : copy ? XskBindMode::Copy : XskBindMode::Auto;
+    out.attach.verbose = out.verbose;
+    out.attach.decoder = out.decoder;
   } else {
     out.replay.ports = uniquePorts(ports);
     out.replay.decoder = out.decoder;

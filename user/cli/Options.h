@@ -8,24 +8,32 @@
 
 #include "capture/PcapReplay.h"
 #include "capture/SocketListener.h"
+#include "capture/XskCapture.h"
 #include "decode/Decoder.h"
 
 namespace ncxdp {
 
-enum class Command { Listen, Replay };
+enum class Command { Listen, Replay, Attach };
 
 struct Options {
   Command command = Command::Listen;
   ListenConfig listen;
   ReplayConfig replay;
+  AttachConfig attach;       // attach.queues stays empty until main() resolves attachQueues
+  std::string attachQueues;  // --queues as given: "all" or a list, checked against the interface
   std::vector<std::string> outputs{"text"};
   std::size_t ringBytes = 0;
   bool verbose = false;
   DecoderConfig decoder;
 
   // The subcommand's name, for message prefixes ("ncxdp listen: ...").
-  const char* commandName() const { return command == Command::Listen ? "listen" : "replay"; }
-  std::size_t captureThreads() const { return command == Command::Listen ? listen.threads : 1; }
+  const char* commandName() const {
+    return command == Command::Listen ? "listen" : command == Command::Attach ? "attach" : "replay";
+  }
+  std::size_t captureThreads() const {
+    if (command == Command::Attach) return attach.queues.empty() ? 1 : attach.queues.size();
+    return command == Command::Listen ? listen.threads : 1;
+  }
 };
 
 // Parses argv. Returns -1 when the program should run with `out`, or the exit code to return now:

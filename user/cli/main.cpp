@@ -2,6 +2,7 @@
 // main thread wait on signals until capture and outputs have finished.
 #include <unistd.h>
 
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <exception>
@@ -13,6 +14,7 @@
 #include "app/Signals.h"
 #include "capture/PcapReplay.h"
 #include "capture/SocketListener.h"
+#include "capture/XskCapture.h"
 #include "cli/Options.h"
 #include "sink/Sink.h"
 
@@ -21,17 +23,39 @@ namespace {
 
 constexpr int kSignalPollMs = 100;
 
+// attach: the exit summary's lines for the XDP program and the AF_XDP sockets.
+void printAttachSummary(const XskCapture& xsk, const CaptureStats& c) {
+  const XdpCounters x = xsk.programCounters();
+  std::fprintf(stderr,
+               "  xdp: %" PRIu64 " seen, %" PRIu64 " matched, %" PRIu64 " redirected, %" PRIu64
+               " passed, %" PRIu64 " not allowed, %" PRIu64 " malformed, %" PRIu64 " ip fragments\n",
+               x.seen, x.matched, x.redirected, x.passed, x.notAllowed, x.malformed, x.ipFragment);
+  std::fprintf(stderr,
+               "  af_xdp: %" PRIu64 " rx dropped, %" PRIu64 " rx ring full, %" PRIu64 " fill ring empty\n",
+               c.xskRxDropped, c.xskRxRingFull, c.xskFillRingEmpty);
+}
+
+// attach on a terminal: one line rewritten in place each second.
+void printStatusLine(const XskLiveStats& now, const XskLiveStats& before, double seconds) {
+  const double rate = seconds > 0 ? double(now.received - before.received) / seconds : 0.0;
+  std::fprintf(stderr,
+               "\r%.0f datagrams/s, %" PRIu64 " records, drops: %" PRIu64 " rx ring full, %" PRIu64
+               " fill ring empty, %" PRIu64 " other   ",
+               rate, now.records, now.xsk.rxRingFull, now.xsk.fillRingEmpty, now.xsk.rxDropped);
+  std::fflush(stderr);
+}
+
 void printSummary(const Options& opts, const CaptureStats& c, const PipelineStats& p) {
   std::uint64_t ringDrops = 0;
   for (const RingStats& r : p.rings) ringDrops += r.drops + r.oversize;
   const DecoderStats& d = c.decoder;
-  std::fprintf(stderr,
-               "ncxdp %s: %" PRIu64 " datagrams, %" PRIu64 " records (%" PRIu64 " plain, %" PRIu64
-               " extended), %" PRIu64 " gaps (%" PRIu64 " missing), %" PRIu64 " incomplete, %" PRIu64
-               " dropped\n",
-               opts.commandName(), d.datagrams, d.recordsPlain + d.recordsExtended, d.recordsPlain,
-               d.recordsExtended, d.seqGaps + d.msgidGaps, d.seqMissing + d.msgidMissing,
-               d.messagesIncomplete, ringDrops + c.socketDrops + c.truncated);
+  std::fprintf(
+      stderr,
+      "ncxdp %s: %" PRIu64 " datagrams, %" PRIu64 " records (%" PRIu64 " plain, %" PRIu64
+      " extended), %" PRIu64 " gaps (%" PRIu64 " missing), %" PRIu64 " incomplete, %" PRIu64 " dropped\n",
+      opts.commandName(), d.datagrams, d.recordsPlain + d.recordsExtended, d.recordsPlain, d.recordsExtended,
+      d.seqGaps + d.msgidGaps, d.seqMissing + d.msgidMissing, d.messagesIncomplete,
+      ringDrops + c.socketDrops + c.truncated + c.xskRxDropped + c.xskRxRingFull + c.xskFillRingEmpty);
   if (!opts.verbose) return;
   std::fprintf(stderr,
                "  capture: %" PRIu64 " received, %" PRIu64 " truncated, %" PRIu64 " socket drops, %" PRIu64
@@ -57,8 +81,23 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  s.stats.records, s.stats.writeErrors);
 }
 
-int run(const Options& opts) {
+int run(Options opts) {
   const char* cmd = opts.commandName();
+  if (opts.command == Command::Attach) {
+    std::uint32_t available = 0;
+    try {
+      available = XskCapture::rxQueueCount(opts.attach.ifname);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
+      return 1;
+    }
+    try {
+      opts.attach.queues = XskCapture::parseQueues(opts.attachQueues, available);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
+      return 2;
+    }
+  }
   // First, before any thread exists, so every thread inherits the blocked signal mask.
   Signals signals;
 
@@ -76,12 +115,19 @@ int run(const Options& opts) {
     pipeline = std::make_unique<Pipeline>(opts.captureThreads(), opts.ringBytes, std::move(sinks));
     if (opts.command == Command::Listen)
       capture = std::make_unique<SocketListener>(opts.listen, *pipeline);
+    else if (opts.command == Command::Attach)
+      capture = std::make_unique<XskCapture>(opts.attach, *pipeline);
     else
       capture = std::make_unique<PcapReplay>(opts.replay, *pipeline);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
     return 1;
   }
+
+  const auto* xsk = dynamic_cast<const XskCapture*>(capture.get());
+  const bool statusLine = xsk != nullptr && isatty(STDERR_FILENO);
+  XskLiveStats lastLive;
+  auto lastStatus = std::chrono::steady_clock::now();
 
   pipeline->start();
   capture->start();
@@ -107,13 +153,26 @@ int run(const Options& opts) {
       case SignalEvent::None:
         break;
     }
+    if (statusLine && !stopping) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now - lastStatus >= std::chrono::seconds(1)) {
+        const XskLiveStats live = xsk->liveStats();
+        printStatusLine(live, lastLive, std::chrono::duration<double>(now - lastStatus).count());
+        lastLive = live;
+        lastStatus = now;
+      }
+    }
   }
+  if (statusLine) std::fputc('\n', stderr);
   capture->join();
   pipeline->finish();
 
   const CaptureStats captureStats = capture->stats();
   const PipelineStats pipelineStats = pipeline->stats();
-  if (opts.verbose || isatty(STDERR_FILENO)) printSummary(opts, captureStats, pipelineStats);
+  if (opts.verbose || isatty(STDERR_FILENO)) {
+    printSummary(opts, captureStats, pipelineStats);
+    if (xsk != nullptr) printAttachSummary(*xsk, captureStats);
+  }
 
   int rc = 0;
   if (const std::string error = capture->error(); !error.empty()) {
