@@ -14,29 +14,19 @@
 #include <string>
 #include <vector>
 
+#include "test_files.h"
+
 namespace ncxdp {
 namespace {
 
 // 2026-11-28T13:18:14.123456Z
 constexpr std::uint64_t kRecvUs = 1795871894ull * 1'000'000 + 123456;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ncxdp_dir_XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    EXPECT_NE(p, nullptr);
-    path = p ? p : "";
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using testing::readFile;
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("ncxdp_dir") {}
+};
 
 std::vector<std::string> readLines(const std::string& path) {
   std::vector<std::string> out;

@@ -15,28 +15,18 @@
 #include <string>
 #include <vector>
 
+#include "test_files.h"
+
 namespace ncxdp {
 namespace {
 
 using nlohmann::json;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/ncxdp_jsonl_XXXXXX";
-    const char* p = ::mkdtemp(tmpl);
-    EXPECT_NE(p, nullptr);
-    path = p ? p : "";
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
+using testing::readFile;
 
-std::string readFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+struct TempDir : testing::TempDir {
+  TempDir() : testing::TempDir("ncxdp_jsonl") {}
+};
 
 std::vector<json> readLines(const std::string& path) {
   std::vector<json> out;
