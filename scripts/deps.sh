@@ -12,7 +12,7 @@ packages=(
   libcli11-dev libpcap-dev prometheus-cpp-dev nlohmann-json3-dev
   # tests: GoogleTest, libFuzzer/sanitizer runtimes, namespaces, captures, JSON checks
   googletest libgtest-dev libgmock-dev libclang-rt-14-dev libbenchmark-dev
-  iproute2 tcpdump jq procps
+  iproute2 tcpdump jq procps iputils-ping netcat-openbsd
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -24,28 +24,23 @@ PPS=${NCXDP_ATTACH_PPS:-50000}
 
 xdp_on() { ip -n "$RX_NS" -d link show dev "$1" | grep -q 'prog/xdp'; }
 
-# One ICMP echo from tx to $1 (no ping binary here: a raw socket in python3 does it).
-icmp_echo() {
-  ip netns exec "$TX_NS" timeout 5 python3 - "$1" <<'PY'
-import socket, struct, sys, time
-s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
-s.settimeout(2)
-def csum(b):
-    b += b"\0" * (len(b) % 2)
-    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    t = (t >> 16) + (t & 0xFFFF); t += t >> 16
-    return ~t & 0xFFFF
-hdr = struct.pack("!BBHHH", 8, 0, 0, 0x4e43, 1) + b"ncxdp-ping"
-pkt = hdr[:2] + struct.pack("!H", csum(hdr)) + hdr[4:]
-s.sendto(pkt, (sys.argv[1], 0))
-deadline = time.time() + 2
-while time.time() < deadline:
-    data, addr = s.recvfrom(2048)
-    ihl = (data[0] & 0xF) * 4
-    if addr[0] == sys.argv[1] and data[ihl] == 0 and data[ihl + 4:ihl + 6] == b"\x4e\x43":
-        sys.exit(0)
-sys.exit(1)
-PY
+# One ICMP echo from tx to $1.
+icmp_echo() { ip netns exec "$TX_NS" ping -c 1 -W 2 "$1" >/dev/null; }
+
+# One TCP connection from tx to $1:$2 carrying a line, checked on an ordinary listener in rx.
+tcp_roundtrip() {
+  local got="$WORK/tcp.out"
+  ip netns exec "$RX_NS" timeout 10 nc -l "$1" "$2" >"$got" &
+  local pid=$!
+  PIDS+=("$pid")
+  local i
+  for ((i = 0; i < 100; i++)); do
+    ip netns exec "$RX_NS" ss -Hltn "sport = :$2" | grep -q . && break
+    sleep 0.05
+  done
+  echo "ncxdp-tcp-check" | ip netns exec "$TX_NS" timeout 5 nc -N "$1" "$2" || return 1
+  wait "$pid" || true
+  [[ $(cat "$got") == "ncxdp-tcp-check" ]]
 }
 
 send() {
@@ -105,10 +100,11 @@ wait_lines "$OUT" "$(wc -l <"$WORK/runA.expect")" 30 || fail "run A records miss
 log "run A: sent and decoded in ${SECONDS}s"
 
 icmp_echo "$RX_V4" || fail "ICMP echo to $RX_V4 got no reply while attached"
+tcp_roundtrip "$RX_V4" 7070 || fail "TCP connection to $RX_V4:7070 failed while attached"
 send other --to "$RX_V4:7777" gen --src "${TX_V4[0]}" --src-ports 7400-7400 --count 5 --format plain
 wait_lines "$WORK/other.jsonl" "$(wc -l <"$WORK/other.expect")" 10 || fail "UDP to port 7777 did not reach the kernel"
 compare_records "$WORK/other.jsonl" "$WORK/other.expect" || fail "port 7777 output differs"
-log "OK: ICMP and UDP to another port pass through to the kernel"
+log "OK: ICMP, TCP and UDP to another port pass through to the kernel"
 
 kill -TERM "$RX_PID"
 wait_exit "$RX_PID" 20
