@@ -43,25 +43,33 @@ ip -n "$tx" addr add fd00:99::21/64 dev veth-tx nodad
 ip -n "$rx" link set veth-rx up
 ip -n "$tx" link set veth-tx up
 
-say "receiver: ncxdp listen --port 6666 --out text --out jsonl:records.jsonl --out dir:hosts/"
-ip netns exec "$rx" "$ncxdp" listen --port 6666 --out text --out "jsonl:$work/records.jsonl" \
+say "receiver: ncxdp attach veth-rx --port 6666 --out text --out jsonl:records.jsonl --out dir:hosts/"
+# XDP on the receiving veth steers netconsole UDP into AF_XDP sockets; everything else goes on to
+# the kernel as before.
+ip netns exec "$rx" "$ncxdp" attach veth-rx --port 6666 --out text --out "jsonl:$work/records.jsonl" \
   --out "dir:$work/hosts" &
 pid=$!
-for _ in $(seq 100); do
-  ip netns exec "$rx" ss -Hlun 'sport = :6666' | grep -q . && break
+for _ in $(seq 200); do
+  ip -n "$rx" -d link show dev veth-rx | grep -q 'prog/xdp' && break
   sleep 0.05
 done
+ip -n "$rx" -d link show dev veth-rx | grep -q 'prog/xdp' || die "ncxdp attach did not come up"
 
 "$here/demo-traffic.sh" >"$work/traffic.script"
 count=$(wc -l <"$work/traffic.script")
 say "fleet: sending $count datagrams (boots, 3 oopses, a WARNING, fragments, a plain panic, a lost datagram)"
 ip netns exec "$tx" "$nc_send" --to 10.99.0.1:6666 --to '[fd00:99::1]:6666' --pps 2000 script "$work/traffic.script"
 
+say "the host's other traffic still flows: ping through the interface XDP is attached to"
+ip netns exec "$tx" ping -c 2 -i 0.2 -W 2 10.99.0.1 | tail -2
+
 # Let the receiver drain, then stop it the way an operator would: SIGTERM flushes everything.
 sleep 1.5
 kill -TERM "$pid"
+# bpf_link: the XDP program goes away with the process.
 wait "$pid" || die "ncxdp exited with status $?"
 pid=""
+ip -n "$rx" -d link show dev veth-rx | grep -q 'prog/xdp' && die "XDP program still attached after exit"
 
 say "what was captured"
 jq -rs '
