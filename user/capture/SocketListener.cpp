@@ -10,11 +10,10 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <stdexcept>
 #include <utility>
 
-#include "app/Pipeline.h"
+#include "ring/RingWriter.h"
 
 namespace ncxdp {
 
@@ -28,19 +27,8 @@ constexpr std::size_t kDatagramBytes = 2048;
 constexpr std::size_t kControlBytes = 64;
 // Batches read from one socket per wakeup before looking at the others and at the stop flag.
 constexpr int kMaxBatchesPerWake = 16;
-// poll() timeout: how fast a stop is noticed, and the decoder tick cadence when idle.
-constexpr int kPollMs = 100;
-constexpr std::uint64_t kTickUs = 100'000;
-// Shutdown reads what the kernel already queued, bounded in case senders keep sending.
-constexpr int kMaxDrainPasses = 64;
 // Asked for as root (SO_RCVBUFFORCE); a burst replaying a whole kernel log ring must fit.
 constexpr int kReceiveBufferBytes = 64 << 20;
-
-std::uint64_t realtimeUs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return std::uint64_t(ts.tv_sec) * 1'000'000 + std::uint64_t(ts.tv_nsec) / 1000;
-}
 
 std::string errnoText(int err) {
   return std::strerror(err);
@@ -117,8 +105,7 @@ class FdGuard {
 }  // namespace
 
 struct SocketListener::Worker {
-  Worker(std::size_t i, const DecoderConfig& config)
-      : index(i), decoder(config), buffers(kBatch * kDatagramBytes) {
+  explicit Worker(std::size_t i) : index(i), buffers(kBatch * kDatagramBytes) {
     for (unsigned m = 0; m < kBatch; ++m) {
       iov[m] = {buffers.data() + m * kDatagramBytes, kDatagramBytes};
       msghdr& h = msgs[m].msg_hdr;
@@ -136,10 +123,7 @@ struct SocketListener::Worker {
   std::vector<int> fds;
   std::vector<std::uint32_t> overflow;  // SO_RXQ_OVFL: the kernel's running drop count per socket
   std::vector<pollfd> pollFds;
-  Decoder decoder;
-  std::thread thread;
   CaptureStats stats;
-  std::string error;
 
   // recvmmsg state, preallocated so the receive loop never allocates.
   std::vector<std::uint8_t> buffers;
@@ -151,12 +135,9 @@ struct SocketListener::Worker {
 };
 
 SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
-    : config_(std::move(config)), pipeline_(pipeline) {
+    : LiveCapture(pipeline, config.decoder, config.threads), config_(std::move(config)) {
   if (config_.threads == 0) throw std::runtime_error("--threads must be at least 1");
   if (config_.ports.empty()) throw std::runtime_error("no --port to listen on");
-  if (pipeline_.producers() != config_.threads)
-    throw std::runtime_error("pipeline has " + std::to_string(pipeline_.producers()) + " rings for " +
-                             std::to_string(config_.threads) + " threads");
   BindAddress addr = parseBindAddress(config_.bindAddress);
   if (addr.family == AF_INET6 && addr.any) {
     // A host booted with ipv6.disable=1 has no AF_INET6 at all: listen on IPv4 then.
@@ -195,8 +176,7 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
     return guard.release();
   };
 
-  for (std::size_t i = 0; i < config_.threads; ++i)
-    workers_.push_back(std::make_unique<Worker>(i, config_.decoder));
+  for (std::size_t i = 0; i < config_.threads; ++i) workers_.push_back(std::make_unique<Worker>(i));
   const bool sharded = config_.threads > 1;
   for (std::uint16_t port : config_.ports) {
     if (sharded) {
@@ -227,43 +207,22 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
 }
 
 SocketListener::~SocketListener() {
-  requestStop();
-  join();
-}
-
-void SocketListener::start() {
-  for (auto& w : workers_) {
-    Worker* raw = w.get();
-    w->thread = std::thread([this, raw] { run(*raw); });
-  }
-}
-
-void SocketListener::join() {
-  for (auto& w : workers_)
-    if (w->thread.joinable()) w->thread.join();
+  stopAndJoin();
 }
 
 CaptureStats SocketListener::stats() const {
-  CaptureStats out;
+  CaptureStats out = decoderStats();
   for (const auto& w : workers_) {
-    addDecoderStats(out.decoder, w->decoder.stats());
     out.received += w->stats.received;
     out.truncated += w->stats.truncated;
     out.recvErrors += w->stats.recvErrors;
     for (std::uint32_t dropped : w->overflow) out.socketDrops += dropped;
-    out.sources += w->decoder.sourceCount();
   }
   return out;
 }
 
-std::string SocketListener::error() const {
-  for (const auto& w : workers_)
-    if (!w->error.empty()) return w->error;
-  return {};
-}
-
-bool SocketListener::receive(Worker& w, std::size_t socketIndex, std::uint64_t& nowUs) {
-  RingWriter& out = pipeline_.writer(w.index);
+bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& out) {
+  Decoder& dec = decoder(w.index);
   const int fd = w.fds[socketIndex];
   bool any = false;
   for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
@@ -279,7 +238,7 @@ bool SocketListener::receive(Worker& w, std::size_t socketIndex, std::uint64_t& 
       break;
     }
     any = true;
-    nowUs = realtimeUs();
+    const std::uint64_t nowUs = realtimeUs();
     for (int i = 0; i < n; ++i) {
       msghdr& h = w.msgs[i].msg_hdr;
       for (cmsghdr* c = CMSG_FIRSTHDR(&h); c != nullptr; c = CMSG_NXTHDR(&h, c)) {
@@ -293,50 +252,31 @@ bool SocketListener::receive(Worker& w, std::size_t socketIndex, std::uint64_t& 
       }
       Source src;
       if (!Source::fromSockaddr(reinterpret_cast<const sockaddr*>(&w.names[i]), src)) continue;
-      w.decoder.feed(src, {w.buffers.data() + std::size_t(i) * kDatagramBytes, w.msgs[i].msg_len}, nowUs,
-                     out);
+      dec.feed(src, {w.buffers.data() + std::size_t(i) * kDatagramBytes, w.msgs[i].msg_len}, nowUs, out);
     }
     if (unsigned(n) < kBatch) break;
   }
   return any;
 }
 
-void SocketListener::run(Worker& w) {
-  RingWriter& out = pipeline_.writer(w.index);
-  std::uint64_t now = realtimeUs();
-  std::uint64_t lastTick = now;
-  try {
-    while (!stop_.load(std::memory_order_relaxed)) {
-      const int ready = poll(w.pollFds.data(), w.pollFds.size(), kPollMs);
-      if (ready < 0 && errno != EINTR) {
-        w.error = "poll: " + errnoText(errno);
-        break;
-      }
-      bool pushed = false;
-      for (std::size_t s = 0; ready > 0 && s < w.pollFds.size(); ++s)
-        if (w.pollFds[s].revents != 0) pushed |= receive(w, s, now);
-      now = realtimeUs();
-      // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
-      if (now - lastTick >= kTickUs || now < lastTick) {
-        w.decoder.tick(now, out);
-        lastTick = now;
-        pushed = true;
-      }
-      if (pushed) pipeline_.notify();
-    }
-    // From here on nothing may be lost: the kernel already accepted these datagrams.
-    out.setBlocking(true);
-    for (int pass = 0; pass < kMaxDrainPasses; ++pass) {
-      bool any = false;
-      for (std::size_t s = 0; s < w.fds.size(); ++s) any |= receive(w, s, now);
-      if (!any) break;
-    }
-    w.decoder.flush(realtimeUs(), out);
-  } catch (const std::exception& e) {
-    w.error = e.what();
+bool SocketListener::receive(std::size_t lane, RingWriter& out) {
+  Worker& w = *workers_[lane];
+  const int ready = poll(w.pollFds.data(), w.pollFds.size(), kWaitMs);
+  if (ready < 0) {
+    if (errno == EINTR) return false;
+    throw std::runtime_error("poll: " + errnoText(errno));
   }
-  pipeline_.producerDone(w.index);
-  finishedThreads_.fetch_add(1, std::memory_order_acq_rel);
+  bool any = false;
+  for (std::size_t s = 0; ready > 0 && s < w.pollFds.size(); ++s)
+    if (w.pollFds[s].revents != 0) any |= readSocket(w, s, out);
+  return any;
+}
+
+bool SocketListener::drainQueued(std::size_t lane, RingWriter& out) {
+  Worker& w = *workers_[lane];
+  bool any = false;
+  for (std::size_t s = 0; s < w.fds.size(); ++s) any |= readSocket(w, s, out);
+  return any;
 }
 
 }  // namespace ncxdp

@@ -3,15 +3,13 @@
 // the same thread, and that thread's Decoder owns the sender's state without any lock.
 #pragma once
 
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "capture/Capture.h"
+#include "capture/LiveCapture.h"
 #include "decode/Decoder.h"
 
 namespace ncxdp {
@@ -26,7 +24,7 @@ struct ListenConfig {
   DecoderConfig decoder;
 };
 
-class SocketListener : public Capture {
+class SocketListener : public LiveCapture {
  public:
   // Opens and binds every socket now, so that a port in use fails before anything starts.
   // Throws std::runtime_error ("cannot bind [::]:6666: Address already in use (...)").
@@ -34,14 +32,7 @@ class SocketListener : public Capture {
   SocketListener(ListenConfig config, Pipeline& pipeline);
   ~SocketListener() override;
 
-  void start() override;
-  void requestStop() override { stop_.store(true, std::memory_order_relaxed); }
-  bool finished() const override {
-    return finishedThreads_.load(std::memory_order_acquire) == workers_.size();
-  }
-  void join() override;
   CaptureStats stats() const override;
-  std::string error() const override;
 
   // Receive buffer of the first socket as set (getsockopt reports twice this).
   int receiveBufferBytes() const { return rcvbufBytes_; }
@@ -49,17 +40,14 @@ class SocketListener : public Capture {
  private:
   struct Worker;
 
-  void run(Worker& worker);
+  bool receive(std::size_t lane, RingWriter& out) override;
+  bool drainQueued(std::size_t lane, RingWriter& out) override;
   // Reads every queued datagram of one socket, up to a bound; returns false when the socket
   // had nothing (so the final drain knows when to stop).
-  bool receive(Worker& worker, std::size_t socketIndex, std::uint64_t& nowUs);
-  int openSocket(const std::string& address, std::uint16_t port, bool reusePort);
+  bool readSocket(Worker& worker, std::size_t socketIndex, RingWriter& out);
 
   ListenConfig config_;
-  Pipeline& pipeline_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<bool> stop_{false};
-  std::atomic<std::size_t> finishedThreads_{0};
   int family_ = 0;
   int rcvbufBytes_ = 0;
 };

@@ -14,13 +14,12 @@
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <stdexcept>
 #include <utility>
 
-#include "app/Pipeline.h"
 #include "capture/FrameParser.h"
+#include "ring/RingWriter.h"
 
 namespace ncxdp {
 
@@ -30,17 +29,6 @@ namespace {
 constexpr std::uint32_t kBatch = 64;
 // Batches per wakeup before looking at the clock and the stop flag again.
 constexpr int kMaxBatchesPerWake = 64;
-// poll() timeout when idle: how fast a stop is noticed, and the decoder tick cadence.
-constexpr int kPollMs = 100;
-constexpr std::uint64_t kTickUs = 100'000;
-// Shutdown decodes what the RX ring already holds, bounded in case frames keep arriving.
-constexpr int kMaxDrainBatches = 4096;
-
-std::uint64_t realtimeUs() {
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return std::uint64_t(ts.tv_sec) * 1'000'000 + std::uint64_t(ts.tv_nsec) / 1000;
-}
 
 // 0 when the driver has no ETHTOOL_GCHANNELS.
 std::uint32_t ethtoolQueues(const std::string& ifname) {
@@ -67,15 +55,11 @@ std::uint32_t sysfsQueues(const std::string& ifname) {
 }  // namespace
 
 struct XskCapture::Worker {
-  Worker(std::size_t i, std::unique_ptr<XskSocket> s, const DecoderConfig& config)
-      : index(i), socket(std::move(s)), decoder(config) {}
+  Worker(std::size_t i, std::unique_ptr<XskSocket> s) : index(i), socket(std::move(s)) {}
 
   std::size_t index;
   std::unique_ptr<XskSocket> socket;
-  Decoder decoder;
-  std::thread thread;
   CaptureStats stats;  // owned by the worker thread until join
-  std::string error;
   // Published once per batch for the status line.
   std::atomic<std::uint64_t> liveReceived{0};
   std::atomic<std::uint64_t> liveRecords{0};
@@ -143,10 +127,9 @@ XdpConfig programConfig(const AttachConfig& config) {
 }  // namespace
 
 XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
-    : config_(std::move(config)), pipeline_(pipeline), program_(programConfig(config_)) {
-  if (pipeline_.producers() != config_.queues.size())
-    throw std::runtime_error("pipeline has " + std::to_string(pipeline_.producers()) + " rings for " +
-                             std::to_string(config_.queues.size()) + " queues");
+    : LiveCapture(pipeline, config.decoder, config.queues.size()),
+      config_(std::move(config)),
+      program_(programConfig(config_)) {
   program_.attach(config_.ifname, config_.mode);
   // If anything below throws, the destructors of the sockets made so far and of program_ undo
   // it all: sockets close (leaving the XSKMAP) and the link closes (the program leaves the NIC).
@@ -154,7 +137,7 @@ XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
     const std::uint32_t queue = config_.queues[i];
     auto socket = std::make_unique<XskSocket>(config_.ifname, queue, config_.ringSize, config_.bind);
     program_.setXsk(queue, socket->fd());
-    workers_.push_back(std::make_unique<Worker>(i, std::move(socket), config_.decoder));
+    workers_.push_back(std::make_unique<Worker>(i, std::move(socket)));
   }
   if (config_.verbose) {
     std::string queues;
@@ -167,8 +150,7 @@ XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
 }
 
 XskCapture::~XskCapture() {
-  requestStop();
-  join();
+  stopAndJoin();
   for (const auto& w : workers_) {
     try {
       program_.clearXsk(w->socket->queue());
@@ -183,29 +165,15 @@ bool XskCapture::zeroCopy() const {
          std::all_of(workers_.begin(), workers_.end(), [](const auto& w) { return w->socket->zeroCopy(); });
 }
 
-void XskCapture::start() {
-  for (auto& w : workers_) {
-    Worker* raw = w.get();
-    w->thread = std::thread([this, raw] { run(*raw); });
-  }
-}
-
-void XskCapture::join() {
-  for (auto& w : workers_)
-    if (w->thread.joinable()) w->thread.join();
-}
-
 CaptureStats XskCapture::stats() const {
-  CaptureStats out;
+  CaptureStats out = decoderStats();
   for (const auto& w : workers_) {
-    addDecoderStats(out.decoder, w->decoder.stats());
     out.received += w->stats.received;
     out.truncated += w->stats.truncated;
     out.notUdp += w->stats.notUdp;
     out.ipFragments += w->stats.ipFragments;
     out.malformed += w->stats.malformed;
     out.filtered += w->stats.filtered;
-    out.sources += w->decoder.sourceCount();
     const XskStats x = w->socket->stats();
     out.xskRxDropped += x.rxDropped + x.rxInvalidDescs;
     out.xskRxRingFull += x.rxRingFull;
@@ -227,13 +195,7 @@ XskLiveStats XskCapture::liveStats() const {
   return out;
 }
 
-std::string XskCapture::error() const {
-  for (const auto& w : workers_)
-    if (!w->error.empty()) return w->error;
-  return {};
-}
-
-std::uint32_t XskCapture::receiveBatch(Worker& w, std::uint64_t nowUs) {
+std::uint32_t XskCapture::receiveBatch(Worker& w, RingWriter& out) {
   XskSocket& socket = *w.socket;
   xsk_ring_cons& rx = socket.rx();
   Umem& umem = socket.umem();
@@ -244,7 +206,8 @@ std::uint32_t XskCapture::receiveBatch(Worker& w, std::uint64_t nowUs) {
   // has a slot per frame, so this reservation cannot fail.
   std::uint32_t fillIndex = 0;
   const std::uint32_t reserved = xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex);
-  RingWriter& out = pipeline_.writer(w.index);
+  Decoder& dec = decoder(w.index);
+  const std::uint64_t nowUs = realtimeUs();
   for (std::uint32_t i = 0; i < n; ++i) {
     const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, rxIndex + i);
     const std::uint64_t addr = xsk_umem__add_offset_to_addr(desc->addr);
@@ -252,7 +215,7 @@ std::uint32_t XskCapture::receiveBatch(Worker& w, std::uint64_t nowUs) {
     ParsedFrame frame;
     switch (parseFrame(DLT_EN10MB, {umem.data(addr), desc->len}, frame)) {
       case FrameResult::Udp:
-        w.decoder.feed(frame.src, frame.payload, nowUs, out);
+        dec.feed(frame.src, frame.payload, nowUs, out);
         break;
       case FrameResult::IpFragment:
         ++w.stats.ipFragments;
@@ -273,54 +236,37 @@ std::uint32_t XskCapture::receiveBatch(Worker& w, std::uint64_t nowUs) {
   }
   xsk_ring_prod__submit(&umem.fill(), reserved);
   xsk_ring_cons__release(&rx, n);
-  const DecoderStats& d = w.decoder.stats();
+  const DecoderStats& d = dec.stats();
   w.liveReceived.store(w.stats.received, std::memory_order_relaxed);
   w.liveRecords.store(d.recordsPlain + d.recordsExtended, std::memory_order_relaxed);
   return n;
 }
 
-void XskCapture::run(Worker& w) {
-  RingWriter& out = pipeline_.writer(w.index);
+bool XskCapture::receive(std::size_t lane, RingWriter& out) {
+  Worker& w = *workers_[lane];
+  if (drainQueued(lane, out)) return true;
+  // Idle: sleep in poll, which also kicks the driver when the fill ring needs a wakeup. A busy
+  // spin here would starve NAPI on a shared core.
   pollfd pfd{w.socket->fd(), POLLIN, 0};
-  std::uint64_t now = realtimeUs();
-  std::uint64_t lastTick = now;
-  try {
-    while (!stop_.load(std::memory_order_relaxed)) {
-      bool pushed = false;
-      for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
-        const std::uint32_t got = receiveBatch(w, now);
-        pushed |= got > 0;
-        if (got < kBatch) break;
-      }
-      if (!pushed) {
-        // Idle: sleep in poll, which also kicks the driver when the fill ring needs a wakeup. A
-        // busy spin here would starve NAPI on a shared core.
-        const int ready = poll(&pfd, 1, kPollMs);
-        if (ready < 0 && errno != EINTR) {
-          w.error = std::string("poll on AF_XDP socket: ") + std::strerror(errno);
-          break;
-        }
-        if (ready > 0) pushed |= receiveBatch(w, realtimeUs()) > 0;
-      }
-      now = realtimeUs();
-      // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
-      if (now - lastTick >= kTickUs || now < lastTick) {
-        w.decoder.tick(now, out);
-        lastTick = now;
-        pushed = true;
-      }
-      if (pushed) pipeline_.notify();
-    }
-    // Frames in the RX ring were already taken from the wire: decode them before leaving.
-    out.setBlocking(true);
-    for (int batch = 0; batch < kMaxDrainBatches; ++batch)
-      if (receiveBatch(w, realtimeUs()) == 0) break;
-    w.decoder.flush(realtimeUs(), out);
-  } catch (const std::exception& e) {
-    w.error = e.what();
+  const int ready = poll(&pfd, 1, kWaitMs);
+  if (ready < 0) {
+    if (errno == EINTR) return false;
+    throw std::runtime_error(std::string("poll on AF_XDP socket: ") + std::strerror(errno));
   }
-  pipeline_.producerDone(w.index);
-  finishedThreads_.fetch_add(1, std::memory_order_acq_rel);
+  return ready > 0 && receiveBatch(w, out) > 0;
+}
+
+bool XskCapture::drainQueued(std::size_t lane, RingWriter& out) {
+  // What the RX ring holds, without waiting: the busy path of receive(), and after a stop the
+  // frames already taken from the wire.
+  Worker& w = *workers_[lane];
+  bool any = false;
+  for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
+    const std::uint32_t got = receiveBatch(w, out);
+    any |= got > 0;
+    if (got < kBatch) break;
+  }
+  return any;
 }
 
 }  // namespace ncxdp

@@ -10,10 +10,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
-#include "capture/Capture.h"
+#include "capture/LiveCapture.h"
 #include "capture/XdpProgram.h"
 #include "capture/XskSocket.h"
 #include "decode/Decoder.h"
@@ -42,7 +41,7 @@ struct XskLiveStats {
   XskStats xsk;  // summed over sockets
 };
 
-class XskCapture : public Capture {
+class XskCapture : public LiveCapture {
  public:
   // Receive queues of the interface: ethtool channels, else the count of
   // /sys/class/net/IFACE/queues/rx-*. Throws std::runtime_error for a missing interface.
@@ -57,14 +56,7 @@ class XskCapture : public Capture {
   XskCapture(AttachConfig config, Pipeline& pipeline);
   ~XskCapture() override;
 
-  void start() override;
-  void requestStop() override { stop_.store(true, std::memory_order_relaxed); }
-  bool finished() const override {
-    return finishedThreads_.load(std::memory_order_acquire) == workers_.size();
-  }
-  void join() override;
   CaptureStats stats() const override;
-  std::string error() const override;
 
   XskLiveStats liveStats() const;
   XdpCounters programCounters() const { return program_.counters(); }
@@ -75,16 +67,14 @@ class XskCapture : public Capture {
  private:
   struct Worker;
 
-  void run(Worker& worker);
+  bool receive(std::size_t lane, RingWriter& out) override;
+  bool drainQueued(std::size_t lane, RingWriter& out) override;
   // Decodes up to one batch from the RX ring and recycles its frames; returns how many.
-  std::uint32_t receiveBatch(Worker& worker, std::uint64_t nowUs);
+  std::uint32_t receiveBatch(Worker& worker, RingWriter& out);
 
   AttachConfig config_;
-  Pipeline& pipeline_;
   XdpProgram program_;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::atomic<bool> stop_{false};
-  std::atomic<std::size_t> finishedThreads_{0};
 };
 
 }  // namespace ncxdp
