@@ -127,10 +127,26 @@ static __always_inline int is_vlan(__be16 proto)
 	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
 }
 
+/*
+ * The UDP header is ours when its destination port is configured and, with the allowlist on,
+ * the source (already in the LPM key) falls in an allowed prefix.
+ */
+static __always_inline enum ncxdp_counter classify_udp(struct cursor *c, void *allow, void *key)
+{
+	struct udphdr *udp = take(c, sizeof(*udp));
+
+	if (!udp)
+		return NCXDP_CNT_MALFORMED;
+	if (!port_wanted(udp->dest))
+		return NCXDP_CNT_PASSED;
+	if (!allowlist_enabled)
+		return NCXDP_CNT_MATCHED;
+	return bpf_map_lookup_elem(allow, key) ? NCXDP_CNT_MATCHED : NCXDP_CNT_NOT_ALLOWED;
+}
+
 static __always_inline enum ncxdp_counter classify_ipv4(struct cursor *c)
 {
 	struct ncxdp_prefix_v4 key;
-	struct udphdr *udp;
 	struct iphdr *ip;
 	__u32 hdr_len;
 
@@ -148,16 +164,9 @@ static __always_inline enum ncxdp_counter classify_ipv4(struct cursor *c)
 	/* IP options: skip what IHL says lies between the fixed header and UDP. */
 	if (!take(c, hdr_len - sizeof(*ip)))
 		return NCXDP_CNT_MALFORMED;
-	udp = take(c, sizeof(*udp));
-	if (!udp)
-		return NCXDP_CNT_MALFORMED;
-	if (!port_wanted(udp->dest))
-		return NCXDP_CNT_PASSED;
-	if (!allowlist_enabled)
-		return NCXDP_CNT_MATCHED;
 	key.prefixlen = 32;
 	__builtin_memcpy(key.addr, &ip->saddr, sizeof(key.addr));
-	return bpf_map_lookup_elem(&allow_v4, &key) ? NCXDP_CNT_MATCHED : NCXDP_CNT_NOT_ALLOWED;
+	return classify_udp(c, &allow_v4, &key);
 }
 
 static __always_inline enum ncxdp_counter classify_ipv6(struct cursor *c)
@@ -165,7 +174,6 @@ static __always_inline enum ncxdp_counter classify_ipv6(struct cursor *c)
 	struct ncxdp_prefix_v6 key;
 	struct frag_hdr *frag;
 	struct ipv6hdr *ip6;
-	struct udphdr *udp;
 
 	ip6 = take(c, sizeof(*ip6));
 	if (!ip6)
@@ -180,16 +188,9 @@ static __always_inline enum ncxdp_counter classify_ipv6(struct cursor *c)
 	}
 	if (ip6->nexthdr != IPPROTO_UDP)
 		return NCXDP_CNT_PASSED;
-	udp = take(c, sizeof(*udp));
-	if (!udp)
-		return NCXDP_CNT_MALFORMED;
-	if (!port_wanted(udp->dest))
-		return NCXDP_CNT_PASSED;
-	if (!allowlist_enabled)
-		return NCXDP_CNT_MATCHED;
 	key.prefixlen = 128;
 	__builtin_memcpy(key.addr, &ip6->saddr, sizeof(key.addr));
-	return bpf_map_lookup_elem(&allow_v6, &key) ? NCXDP_CNT_MATCHED : NCXDP_CNT_NOT_ALLOWED;
+	return classify_udp(c, &allow_v6, &key);
 }
 
 /* Decides which counter a frame belongs to; only NCXDP_CNT_MATCHED frames are redirected. */
