@@ -675,6 +675,16 @@ TEST_F(DecoderTest, MsgidGapCountedSeparately) {
   EXPECT_EQ(decoder_.stats().seqMissing, 0u);
 }
 
+TEST_F(DecoderTest, MsgidGapAcrossWrapCountsModulo32Bits) {
+  feed("6,1,1,-;a\n msgid=4294967294\n");
+  feed("6,2,1,-;b\n msgid=2\n");  // 4294967295, 0 and 1 never arrived
+  auto g = out_.gaps();
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].gapFrom, 4294967295u);
+  EXPECT_EQ(g[0].gapTo, 1u);
+  EXPECT_EQ(decoder_.stats().msgidMissing, 3u);
+}
+
 TEST_F(DecoderTest, RebootRestartsCountersWithoutGap) {
   feed("6,5000,1,-;before\n msgid=900\n");
   feed("6,0,1,-;after reboot\n msgid=1\n");

@@ -382,9 +382,15 @@ class Decoder::Impl : public AssembledHandler {
   }
 
   void emitGap(SourceState& s, GapField field, const Gap& gap, std::uint64_t recvUs) {
-    std::uint64_t count = std::uint32_t(gap.to - gap.from) + 1;
+    Record r;
+    r.kind = RecordKind::Gap;
+    r.src = s.src;
+    r.recvTsUs = recvUs;
+    r.gapField = field;
+    r.gapFrom = gap.from;
+    r.gapTo = gap.to;
+    const std::uint64_t count = gapCount(r);
     if (field == GapField::Seq) {
-      count = gap.to - gap.from + 1;
       ++stats_.seqGaps;
       stats_.seqMissing += count;
       s.stats.seqMissing += count;
@@ -393,13 +399,6 @@ class Decoder::Impl : public AssembledHandler {
       stats_.msgidMissing += count;
       s.stats.msgidMissing += count;
     }
-    Record r;
-    r.kind = RecordKind::Gap;
-    r.src = s.src;
-    r.recvTsUs = recvUs;
-    r.gapField = field;
-    r.gapFrom = gap.from;
-    r.gapTo = gap.to;
     out_->onRecord(r);
   }
 

@@ -68,6 +68,15 @@ class RecordHandler {
   virtual void onRecord(const Record& record) = 0;
 };
 
+// How many values a gap event covers, the same for the decoder's counters and every sink. msgid
+// is a u32 that wraps, so a msgid gap can run from near 2^32-1 round to a small value (from >
+// to); seq never wraps.
+inline std::uint64_t gapCount(const Record& record) {
+  if (record.gapField == GapField::Msgid)
+    return std::uint64_t{static_cast<std::uint32_t>(record.gapTo - record.gapFrom)} + 1;
+  return record.gapTo < record.gapFrom ? 0 : record.gapTo - record.gapFrom + 1;
+}
+
 // Short syslog level names ("emerg" .. "debug"); "-" for -1 or out of range.
 std::string_view levelName(int level);
 

@@ -2,7 +2,6 @@
 
 #include <charconv>
 
-#include "sink/GapCount.h"
 #include "sink/Utf8.h"
 
 namespace ncxdp {
