@@ -117,7 +117,7 @@ class Decoder::Impl : public AssembledHandler {
     out_ = &out;
     ++stats_.datagrams;
     stats_.bytes += payload.size();
-    SourceState& s = lookup(source, nowUs);
+    SourceState& s = lookup(source);
     ++s.stats.datagrams;
     s.stats.bytes += payload.size();
     s.stats.lastSeenUs = nowUs;
@@ -204,7 +204,7 @@ class Decoder::Impl : public AssembledHandler {
   }
 
  private:
-  SourceState& lookup(const Source& source, std::uint64_t nowUs) {
+  SourceState& lookup(const Source& source) {
     auto it = sources_.find(source);
     if (it != sources_.end()) return *it->second;
     if (sources_.size() >= config_.maxSources && config_.maxSources > 0) evictOldest();

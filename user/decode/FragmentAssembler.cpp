@@ -60,13 +60,6 @@ bool FragmentAssembler::recentlyCompleted(std::uint64_t keyHash) const {
   return std::find(std::begin(recent_), std::end(recent_), keyHash) != std::end(recent_);
 }
 
-std::uint64_t FragmentAssembler::oldestFirstUs() const {
-  std::uint64_t oldest = 0;
-  for (const auto& m : pending_)
-    if (oldest == 0 || m.firstUs < oldest) oldest = m.firstUs;
-  return oldest;
-}
-
 void FragmentAssembler::add(const ExtendedHeader& h, std::string_view bytes, std::uint64_t nowUs,
                             AssembledHandler& out) {
   const std::uint32_t total = h.fragTotal;

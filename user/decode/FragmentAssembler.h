@@ -61,9 +61,6 @@ class FragmentAssembler {
   void flushAll(AssembledHandler& out);
 
   bool empty() const { return pending_.empty(); }
-  std::size_t bytes() const { return bytes_; }
-  // First-fragment time of the oldest pending message (0 if none).
-  std::uint64_t oldestFirstUs() const;
 
  private:
   struct Message {
