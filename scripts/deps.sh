@@ -12,7 +12,15 @@ packages=(
   libcli11-dev libpcap-dev prometheus-cpp-dev nlohmann-json3-dev
   # tests: GoogleTest, libFuzzer/sanitizer runtimes, namespaces, captures, JSON checks
   googletest libgtest-dev libgmock-dev libclang-rt-14-dev libbenchmark-dev
-  iproute2 tcpdump jq procps iputils-ping netcat-openbsd
+  iproute2 tcpdump jq procps iputils-ping netcat-openbsd valgrind
+  # metrics: a real Prometheus server and promtool for the exporter tests
+  prometheus
+  # kernel tests: Debian kernels booted under qemu with a busybox initramfs
+  qemu-system-x86 busybox-static cpio xz-utils
+  # NATS JetStream sink and its tests
+  nats-server libnats-dev
+  # benchmark plots
+  python3-matplotlib
 )
 
 if [[ $(id -u) -ne 0 ]]; then
