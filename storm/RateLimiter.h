@@ -16,6 +16,8 @@ class RateLimiter {
   // Waits until `want` more frames are due on the schedule and returns want: batches leave whole,
   // one batch time apart.
   std::uint32_t acquire(std::uint32_t want);
+  // Returns frames granted but not sent (the sender had no free buffer): they are due again.
+  void refund(std::uint32_t n) { granted_ -= n; }
   // Time the sender spent behind the schedule, in nanoseconds (not offered at the target rate).
   std::uint64_t lostNs() const { return lostNs_; }
 
