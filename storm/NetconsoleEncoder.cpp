@@ -84,8 +84,10 @@ ExpectedRecord NetconsoleEncoder::encodeExtended(Host& host, const Message& mess
     appendNumber(number_, host.cpu);
     body_.append(" cpu=").append(number_).append("\n");
     hash.pair("cpu", number_);
-    body_.append(" taskname=").append(message.taskname).append("\n");
-    hash.pair("taskname", message.taskname);
+    if (!message.taskname.empty()) {
+      body_.append(" taskname=").append(message.taskname).append("\n");
+      hash.pair("taskname", message.taskname);
+    }
     number_.clear();
     appendNumber(number_, host.msgid);
     body_.append(" msgid=").append(number_).append("\n");

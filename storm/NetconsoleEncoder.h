@@ -22,9 +22,9 @@ using UserData = std::pair<std::string_view, std::string_view>;
 struct Message {
   int level = 6;  // kernel facility 0, so prio == level
   std::string_view text;
-  std::span<const UserData> dict;      // kernel dictionary (dev_printk's SUBSYSTEM=, DEVICE=), escaped
-  std::span<const UserData> userdata;  // configfs userdata, raw (only Extended618 hosts send it)
-  std::string_view taskname = "swapper/0";
+  std::span<const UserData> dict;           // kernel dictionary (dev_printk's SUBSYSTEM=, DEVICE=), escaped
+  std::span<const UserData> userdata;       // configfs userdata, raw (only Extended618 hosts send it)
+  std::string_view taskname = "swapper/0";  // sysdata taskname; empty: not sent
 };
 
 // The record one message becomes at the receiver.
