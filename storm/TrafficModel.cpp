@@ -27,7 +27,7 @@ constexpr UserData kNicDict[] = {{"SUBSYSTEM", "pci"}, {"DEVICE", "+pci:0000:00:
 
 // The crash signatures: reason lines, the faulting function and the frames under it.
 struct Bug {
-  const char* reason[3];
+  const char* reason[4];
   const char* comm;
   const char* rip;
   const char* frames[8];
@@ -35,7 +35,8 @@ struct Bug {
 
 constexpr Bug kBugs[] = {
     {{"BUG: kernel NULL pointer dereference, address: 0000000000000010",
-      "#PF: supervisor read access in kernel mode", "#PF: error_code(0x0000) - not-present page"},
+      "#PF: supervisor read access in kernel mode", "#PF: error_code(0x0000) - not-present page",
+      "Oops: 0000 [#1] PREEMPT SMP NOPTI"},
      "kworker/%u:2",
      "nvme_pci_complete_rq+0x2c/0x90 [nvme]",
      {"nvme_irq+0x13a/0x260 [nvme]", "__handle_irq_event_percpu+0x46/0x190", "handle_irq_event+0x34/0x80",
@@ -43,19 +44,19 @@ constexpr Bug kBugs[] = {
       "asm_common_interrupt+0x22/0x40", nullptr}},
     {{"general protection fault, probably for non-canonical address 0xdead000000000122: 0000 [#1] PREEMPT "
       "SMP NOPTI",
-      nullptr, nullptr},
+      nullptr, nullptr, nullptr},
      "jbd2/vda1-8",
      "ext4_mb_regular_allocator+0x4b1/0xe80 [ext4]",
      {"ext4_mb_new_blocks+0x9c1/0x1060 [ext4]", "ext4_ext_map_blocks+0x5f6/0x1a10 [ext4]",
       "ext4_map_blocks+0x25a/0x690 [ext4]", "ext4_writepages+0x7c8/0x1070 [ext4]", "do_writepages+0xd1/0x1c0",
       "__writeback_single_inode+0x41/0x360", "writeback_sb_inodes+0x1f1/0x4a0", "wb_writeback+0x2a8/0x320"}},
-    {{"kernel BUG at mm/slub.c:435!", "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI", nullptr},
+    {{"kernel BUG at mm/slub.c:435!", "invalid opcode: 0000 [#1] PREEMPT SMP NOPTI", nullptr, nullptr},
      "systemd-journal",
      "__slab_free+0x1f2/0x300",
      {"kmem_cache_free+0x2b7/0x3a0", "skb_release_data+0x129/0x1c0", "napi_consume_skb+0x4b/0xc0",
       "virtnet_poll_tx+0x6e/0x120 [virtio_net]", "__napi_poll+0x28/0x1b0", "net_rx_action+0x2a4/0x380",
       "handle_softirqs+0xd9/0x2b0", "irq_exit_rcu+0x87/0xb0"}},
-    {{"watchdog: BUG: soft lockup - CPU#%u stuck for 23s! [kcompactd0:41]", nullptr, nullptr},
+    {{"watchdog: BUG: soft lockup - CPU#%u stuck for 23s! [kcompactd0:41]", nullptr, nullptr, nullptr},
      "kcompactd0",
      "isolate_migratepages_block+0x6d3/0x1050",
      {"isolate_migratepages+0x1c2/0x4a0", "compact_zone+0x5a0/0xb20", "proactive_compact_node+0x88/0xd0",
