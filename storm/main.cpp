@@ -25,6 +25,7 @@
 #include "storm/FrameBuilder.h"
 #include "storm/FrameSender.h"
 #include "storm/Manifest.h"
+#include "storm/PcapFileSender.h"
 #include "storm/StormRunner.h"
 
 namespace ncxdp::storm {
@@ -80,6 +81,7 @@ struct SendArgs {
   std::string formats = "mixed";
   std::string scenario = "mixed";
   std::string manifest;
+  std::string pcap;
   bool quiet = false;
 };
 
@@ -96,7 +98,9 @@ int runSend(SendArgs& a, StormConfig& config, RunConfig& run) {
   if (!a.dst.empty()) frames.dst4 = parseDestination(a.dst, a.dstPort, false);
   if (!a.dst6.empty()) frames.dst6 = parseDestination(a.dst6, a.dstPort, true);
   if (!a.dstMac.empty()) frames.dstMac = parseMac(a.dstMac);
-  frames.srcMac = interfaceMac(a.iface);
+  if (a.pcap.empty() == a.iface.empty()) throw std::invalid_argument("give either --iface or --pcap");
+  // A pcap has no interface: the hosts then send from a locally administered MAC.
+  frames.srcMac = a.pcap.empty() ? interfaceMac(a.iface) : MacAddress{0x02, 0, 0, 0, 0, 0x01};
   const SenderKind kind = a.tx == "xdp"      ? SenderKind::Xdp
                           : a.tx == "packet" ? SenderKind::Packet
                                              : SenderKind::Auto;
@@ -104,7 +108,11 @@ int runSend(SendArgs& a, StormConfig& config, RunConfig& run) {
   std::unique_ptr<Workload> workload = makeWorkload(config);
   FrameBuilder builder(frames);
   workload->prepare(builder);
-  std::unique_ptr<FrameSender> sender = makeSender(kind, a.iface, a.queue, run.batch);
+  std::unique_ptr<FrameSender> sender = a.pcap.empty()
+                                            ? makeSender(kind, a.iface, a.queue, run.batch)
+                                            : std::make_unique<PcapFileSender>(a.pcap, run.pps, run.batch);
+  // Writing a file needs no pacing: the rate only spaces the timestamps.
+  if (!a.pcap.empty()) run.pps = 0;
   if (!a.quiet)
     std::fprintf(
         stderr, "ncxdp-storm: %zu hosts, scenario %s, %" PRIu64 " datagrams planned, sending with %s on %s\n",
@@ -176,7 +184,8 @@ int main(int argc, char** argv) {
   StormConfig config;
   RunConfig run;
   CLI::App* send = app.add_subcommand("send", "simulate hosts sending netconsole traffic; write a manifest");
-  send->add_option("--iface", a.iface, "interface to send on (in your own network namespace)")->required();
+  send->add_option("--iface", a.iface, "interface to send on (in your own network namespace)");
+  send->add_option("--pcap", a.pcap, "write the frames to this pcap file instead (for ncxdp replay)");
   send->add_option("--tx", a.tx, "af_xdp (xdp), af_packet (packet) or auto")
       ->check(CLI::IsMember({"auto", "xdp", "packet"}));
   send->add_option("--queue", a.queue, "TX queue for AF_XDP");
