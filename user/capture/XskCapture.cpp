@@ -124,6 +124,13 @@ XdpConfig programConfig(const AttachConfig& config) {
   return out;
 }
 
+// The kernel counts a frame dropped for want of a fill-ring entry twice: in rx_dropped and in
+// rx_fill_ring_empty_descs. What is left of rx_dropped are the other reasons.
+std::uint64_t otherDrops(const XskStats& x) {
+  const std::uint64_t other = x.rxDropped > x.fillRingEmpty ? x.rxDropped - x.fillRingEmpty : 0;
+  return other + x.rxInvalidDescs;
+}
+
 }  // namespace
 
 XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
@@ -175,7 +182,7 @@ CaptureStats XskCapture::stats() const {
     out.malformed += w->stats.malformed;
     out.filtered += w->stats.filtered;
     const XskStats x = w->socket->stats();
-    out.xskRxDropped += x.rxDropped + x.rxInvalidDescs;
+    out.xskRxDropped += otherDrops(x);
     out.xskRxRingFull += x.rxRingFull;
     out.xskFillRingEmpty += x.fillRingEmpty;
   }
@@ -188,7 +195,7 @@ XskLiveStats XskCapture::liveStats() const {
     out.received += w->liveReceived.load(std::memory_order_relaxed);
     out.records += w->liveRecords.load(std::memory_order_relaxed);
     const XskStats x = w->socket->stats();
-    out.xsk.rxDropped += x.rxDropped + x.rxInvalidDescs;
+    out.xsk.rxDropped += otherDrops(x);
     out.xsk.rxRingFull += x.rxRingFull;
     out.xsk.fillRingEmpty += x.fillRingEmpty;
   }

@@ -11,8 +11,10 @@ bool parseU64(std::string_view s, std::uint64_t& out) {
   std::uint64_t v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
-    std::uint64_t d = std::uint64_t(c - '0');
-    if (v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
+    const std::uint64_t d = std::uint64_t(c - '0');
+    // 19 digits always fit in 64 bits; only a 20th can overflow, so only then pay for a division
+    // (every header has seq and timestamp: this runs for ~20 digits per datagram).
+    if (s.size() == 20 && v > (std::numeric_limits<std::uint64_t>::max() - d) / 10) return false;
     v = v * 10 + d;
   }
   out = v;
