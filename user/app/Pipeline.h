@@ -1,7 +1,9 @@
 // The middle of the data path: one SpscRing per capture thread, and one sink thread that drains
 // them all into every sink. Capture threads never touch a sink, so a slow disk costs ring drops
 // (counted) instead of stalling packet reception; sinks are only ever called from the sink
-// thread, so they need no locks.
+// thread, so they need no locks. The sink thread also runs below the capture threads' scheduling
+// priority: on a shared core a burst is taken off the wire first and written out from the ring
+// afterwards.
 #pragma once
 
 #include <atomic>
