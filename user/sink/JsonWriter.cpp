@@ -11,22 +11,38 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
-void appendU64(std::uint64_t v, std::string& out) {
-  char buf[20];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, res.ptr);
+// JSON text for one string byte is at most 6 bytes (\u00XX, or \ufffd for an invalid byte).
+constexpr std::size_t kMaxEscape = 6;
+// Keys, punctuation, literals, numbers (20 digits each), timestamp and source of one record.
+constexpr std::size_t kFixedBytes = 512;
+
+char* putU64(char* p, std::uint64_t v) {
+  return std::to_chars(p, p + 20, v).ptr;
 }
 
-void appendInt(int v, std::string& out) {
-  char buf[12];
-  auto res = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, res.ptr);
+char* putInt(char* p, int v) {
+  return std::to_chars(p, p + 11, v).ptr;
 }
 
-void appendUnicodeEscape(std::uint32_t cp, std::string& out) {
-  char buf[6] = {'\\',          'u', kHex[(cp >> 12) & 0xf], kHex[(cp >> 8) & 0xf], kHex[(cp >> 4) & 0xf],
-                 kHex[cp & 0xf]};
-  out.append(buf, 6);
+template <std::size_t N>
+char* put(char* p, const char (&literal)[N]) {
+  std::memcpy(p, literal, N - 1);
+  return p + N - 1;
+}
+
+char* put(char* p, std::string_view s) {
+  std::memcpy(p, s.data(), s.size());
+  return p + s.size();
+}
+
+char* putUnicodeEscape(char* p, std::uint32_t cp) {
+  p[0] = '\\';
+  p[1] = 'u';
+  p[2] = kHex[(cp >> 12) & 0xf];
+  p[3] = kHex[(cp >> 8) & 0xf];
+  p[4] = kHex[(cp >> 4) & 0xf];
+  p[5] = kHex[cp & 0xf];
+  return p + 6;
 }
 
 // Valid characters that are still escaped: C1 controls (some terminals act on them), bidi
@@ -49,40 +65,31 @@ bool needsAttention(const unsigned char* p) {
           hasZero(w ^ (0x7f * kOnes))) != 0;
 }
 
-void appendNullableU64(const std::optional<std::uint64_t>& v, std::string& out) {
-  if (v)
-    appendU64(*v, out);
-  else
-    out += "null";
+char* putNullableU64(char* p, const std::optional<std::uint64_t>& v) {
+  return v ? putU64(p, *v) : put(p, "null");
 }
 
-void appendNullableInt(int v, std::string& out) {
-  if (v >= 0)
-    appendInt(v, out);
-  else
-    out += "null";
+char* putNullableInt(char* p, int v) {
+  return v >= 0 ? putInt(p, v) : put(p, "null");
 }
 
-}  // namespace
-
-void JsonWriter::appendHex(std::string_view s, std::string& out) {
-  const std::size_t start = out.size();
-  out.resize(start + 2 * s.size());
-  char* p = out.data() + start;
+char* putHex(char* p, std::string_view s) {
   for (unsigned char c : s) {
     *p++ = kHex[c >> 4];
     *p++ = kHex[c & 0xf];
   }
+  return p;
 }
 
-bool JsonWriter::appendString(std::string_view s, std::string& out) {
+// The quoted, escaped string (see JsonWriter::appendString); at most kMaxEscape * size + 2 bytes.
+char* putString(char* out, std::string_view s, bool& valid) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
-  out.push_back('"');
+  *out++ = '"';
   // Bytes that need no escaping are copied in runs, not one at a time.
   std::size_t run = 0;
   std::size_t i = 0;
-  bool valid = true;
+  valid = true;
   while (i < n) {
     // Eight plain bytes at a time: most kernel text is printable ASCII, and testing a word for
     // "any byte < 0x20, == '"', == '\\' or >= 0x7f" is a handful of instructions (the usual
@@ -102,141 +109,176 @@ bool JsonWriter::appendString(std::string_view s, std::string& out) {
         i += u.length;
         continue;
       }
-      out.append(s.data() + run, i - run);
-      appendUnicodeEscape(u.valid ? u.codePoint : 0xfffd, out);
+      out = put(out, s.substr(run, i - run));
+      out = putUnicodeEscape(out, u.valid ? u.codePoint : 0xfffd);
       valid = valid && u.valid;
       i += u.length;
       run = i;
       continue;
     }
-    out.append(s.data() + run, i - run);
+    out = put(out, s.substr(run, i - run));
     switch (c) {
       case '"':
-        out += "\\\"";
+        out = put(out, "\\\"");
         break;
       case '\\':
-        out += "\\\\";
+        out = put(out, "\\\\");
         break;
       case '\n':
-        out += "\\n";
+        out = put(out, "\\n");
         break;
       case '\t':
-        out += "\\t";
+        out = put(out, "\\t");
         break;
       case '\r':
-        out += "\\r";
+        out = put(out, "\\r");
         break;
       case '\b':
-        out += "\\b";
+        out = put(out, "\\b");
         break;
       case '\f':
-        out += "\\f";
+        out = put(out, "\\f");
         break;
       default:
-        appendUnicodeEscape(c, out);
+        out = putUnicodeEscape(out, c);
         break;
     }
     ++i;
     run = i;
   }
-  out.append(s.data() + run, n - run);
-  out.push_back('"');
+  out = put(out, s.substr(run));
+  *out++ = '"';
+  return out;
+}
+
+// Bound for a string that keeps its exact bytes recoverable: when it is not valid UTF-8, its bytes
+// follow in hex (",\"text_hex\":\"...\"" for the text, ",\"...\"" in a dictionary pair).
+std::size_t maxStringWithHex(std::string_view s) {
+  return kMaxEscape * s.size() + 2 + 2 * s.size() + 16;
+}
+
+}  // namespace
+
+void JsonWriter::appendHex(std::string_view s, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + 2 * s.size());
+  putHex(out.data() + start, s);
+}
+
+bool JsonWriter::appendString(std::string_view s, std::string& out) {
+  const std::size_t start = out.size();
+  out.resize(start + kMaxEscape * s.size() + 2);
+  bool valid = true;
+  char* end = putString(out.data() + start, s, valid);
+  out.resize(std::size_t(end - out.data()));
   return valid;
 }
 
-void JsonWriter::appendPrologue(const Record& record, std::string& out) {
-  out += "{\"recv_ts\":\"";
-  timestamp_.appendRfc3339(record.recvTsUs, out);
-  out += '"';
+std::size_t JsonWriter::maxBytes(const Record& record) {
+  std::size_t n = kFixedBytes;
+  if (record.kind == RecordKind::Gap) return n;
+  if (record.release) n += kMaxEscape * record.release->size() + 2;
+  n += kMaxEscape * record.caller.size() + 2;
+  n += maxStringWithHex(record.text);
+  for (const KeyValue& kv : record.dict) n += kMaxEscape * kv.key.size() + maxStringWithHex(kv.value) + 8;
+  // "[begin,end]," per missing range.
+  n += record.missing.size() * 24;
+  return n;
 }
 
 void JsonWriter::append(const Record& record, std::string& out) {
-  if (record.kind == RecordKind::Gap)
-    appendGap(record, out);
-  else
-    appendMessage(record, out);
+  const std::size_t start = out.size();
+  out.resize(start + maxBytes(record));
+  char* end = write(record, out.data() + start);
+  out.resize(std::size_t(end - out.data()));
 }
 
-void JsonWriter::appendGap(const Record& record, std::string& out) {
-  appendPrologue(record, out);
-  out += ",\"event\":\"gap\",\"src\":\"";
-  out += sourceText_.of(record.src);
-  out += "\",\"field\":\"";
-  out += record.gapField == GapField::Msgid ? "msgid" : "seq";
-  out += "\",\"from\":";
-  appendU64(record.gapFrom, out);
-  out += ",\"to\":";
-  appendU64(record.gapTo, out);
-  out += ",\"count\":";
-  appendU64(gapCount(record), out);
-  out += "}\n";
+char* JsonWriter::write(const Record& record, char* out) {
+  return record.kind == RecordKind::Gap ? writeGap(record, out) : writeMessage(record, out);
 }
 
-void JsonWriter::appendMessage(const Record& record, std::string& out) {
-  appendPrologue(record, out);
-  out += ",\"src\":\"";
-  out += sourceText_.of(record.src);
-  out += record.format == Format::Extended ? "\",\"format\":\"extended\"" : "\",\"format\":\"plain\"";
-  out += ",\"release\":";
-  if (record.release)
-    appendString(*record.release, out);
-  else
-    out += "null";
-  out += ",\"facility\":";
-  appendNullableInt(record.facility, out);
-  out += ",\"level\":";
-  appendNullableInt(record.level, out);
-  out += ",\"seq\":";
-  appendNullableU64(record.seq, out);
-  out += ",\"ts_usec\":";
-  appendNullableU64(record.tsUsec, out);
-  out += record.cont ? ",\"cont\":true" : ",\"cont\":false";
-  out += ",\"caller\":";
-  if (record.caller.empty())
-    out += "null";
-  else
-    appendString(record.caller, out);
-  out += ",\"msgid\":";
-  appendNullableU64(record.msgid, out);
-  out += ",\"text\":";
-  if (!appendString(record.text, out)) {
-    out += ",\"text_hex\":\"";
-    appendHex(record.text, out);
-    out += '"';
+char* JsonWriter::writePrologue(const Record& record, char* p) {
+  p = put(p, "{\"recv_ts\":\"");
+  p = timestamp_.writeRfc3339(record.recvTsUs, p);
+  *p++ = '"';
+  return p;
+}
+
+char* JsonWriter::writeGap(const Record& record, char* p) {
+  p = writePrologue(record, p);
+  p = put(p, ",\"event\":\"gap\",\"src\":\"");
+  p = put(p, sourceText_.of(record.src));
+  p = put(p, "\",\"field\":\"");
+  p = put(p, record.gapField == GapField::Msgid ? std::string_view("msgid") : std::string_view("seq"));
+  p = put(p, "\",\"from\":");
+  p = putU64(p, record.gapFrom);
+  p = put(p, ",\"to\":");
+  p = putU64(p, record.gapTo);
+  p = put(p, ",\"count\":");
+  p = putU64(p, gapCount(record));
+  return put(p, "}\n");
+}
+
+char* JsonWriter::writeMessage(const Record& record, char* p) {
+  bool valid = true;
+  p = writePrologue(record, p);
+  p = put(p, ",\"src\":\"");
+  p = put(p, sourceText_.of(record.src));
+  p = record.format == Format::Extended ? put(p, "\",\"format\":\"extended\"")
+                                        : put(p, "\",\"format\":\"plain\"");
+  p = put(p, ",\"release\":");
+  p = record.release ? putString(p, *record.release, valid) : put(p, "null");
+  p = put(p, ",\"facility\":");
+  p = putNullableInt(p, record.facility);
+  p = put(p, ",\"level\":");
+  p = putNullableInt(p, record.level);
+  p = put(p, ",\"seq\":");
+  p = putNullableU64(p, record.seq);
+  p = put(p, ",\"ts_usec\":");
+  p = putNullableU64(p, record.tsUsec);
+  p = record.cont ? put(p, ",\"cont\":true") : put(p, ",\"cont\":false");
+  p = put(p, ",\"caller\":");
+  p = record.caller.empty() ? put(p, "null") : putString(p, record.caller, valid);
+  p = put(p, ",\"msgid\":");
+  p = putNullableU64(p, record.msgid);
+  p = put(p, ",\"text\":");
+  p = putString(p, record.text, valid);
+  if (!valid) {
+    p = put(p, ",\"text_hex\":\"");
+    p = putHex(p, record.text);
+    *p++ = '"';
   }
-  out += ",\"dict\":[";
+  p = put(p, ",\"dict\":[");
   bool first = true;
   for (const KeyValue& kv : record.dict) {
-    if (!first) out += ',';
+    if (!first) *p++ = ',';
     first = false;
-    out += '[';
-    appendString(kv.key, out);
-    out += ',';
+    *p++ = '[';
+    p = putString(p, kv.key, valid);
+    *p++ = ',';
     // Values can carry arbitrary bytes (userdata is sent raw); keep them recoverable.
-    if (!appendString(kv.value, out)) {
-      out += ",\"";
-      appendHex(kv.value, out);
-      out += '"';
+    p = putString(p, kv.value, valid);
+    if (!valid) {
+      p = put(p, ",\"");
+      p = putHex(p, kv.value);
+      *p++ = '"';
     }
-    out += ']';
+    *p++ = ']';
   }
-  out += "],\"incomplete\":";
-  if (record.incomplete) {
-    out += "true,\"missing\":[";
-    first = true;
-    for (const ByteRange& r : record.missing) {
-      if (!first) out += ',';
-      first = false;
-      out += '[';
-      appendU64(r.begin, out);
-      out += ',';
-      appendU64(r.end, out);
-      out += ']';
-    }
-    out += "]}\n";
-  } else {
-    out += "false}\n";
+  p = put(p, "],\"incomplete\":");
+  if (!record.incomplete) return put(p, "false}\n");
+  p = put(p, "true,\"missing\":[");
+  first = true;
+  for (const ByteRange& r : record.missing) {
+    if (!first) *p++ = ',';
+    first = false;
+    *p++ = '[';
+    p = putU64(p, r.begin);
+    *p++ = ',';
+    p = putU64(p, r.end);
+    *p++ = ']';
   }
+  return put(p, "]}\n");
 }
 
 }  // namespace ncxdp

@@ -1,8 +1,10 @@
 // Serializes records as JSON lines, the format scripts consume (docs/record-format.md). Field names
-// and order are fixed. Appends to a caller-owned buffer, so a reused buffer means no allocation per
-// record once it has grown to the largest line.
+// and order are fixed. The core writes into raw memory the caller sized with maxBytes(): one bound
+// per record instead of a capacity check per field, which matters because the single sink thread
+// formats every record of a storm.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -14,7 +16,12 @@ namespace ncxdp {
 
 class JsonWriter {
  public:
-  // Appends one JSON object for the record, followed by '\n'.
+  // Upper bound of what write() produces for this record.
+  static std::size_t maxBytes(const Record& record);
+  // Writes one JSON object for the record, followed by '\n', into out (maxBytes(record) available);
+  // returns the end of what was written.
+  char* write(const Record& record, char* out);
+  // The same, appended to a string.
   void append(const Record& record, std::string& out);
 
   // Appends s as a quoted JSON string. Escapes '"', '\\', every C0 control, DEL, the C1 controls,
@@ -26,9 +33,9 @@ class JsonWriter {
   static void appendHex(std::string_view s, std::string& out);
 
  private:
-  void appendMessage(const Record& record, std::string& out);
-  void appendGap(const Record& record, std::string& out);
-  void appendPrologue(const Record& record, std::string& out);
+  char* writeMessage(const Record& record, char* p);
+  char* writeGap(const Record& record, char* p);
+  char* writePrologue(const Record& record, char* p);
 
   UtcTimestamp timestamp_;
   SourceText sourceText_;

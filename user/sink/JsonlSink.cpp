@@ -21,8 +21,9 @@ JsonlSink::JsonlSink(std::string path) : path_(std::move(path)) {
     if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + errorText(errno));
     ownsFd_ = true;
   }
-  // One slack line's worth beyond the threshold, so the buffer does not grow in steady state.
-  buf_.reserve(kFlushBytes + 16 * 1024);
+  // Room for a full flush threshold plus one typical line's bound, so steady state never grows it.
+  capacity_ = 2 * kFlushBytes;
+  buf_ = std::make_unique<char[]>(capacity_);
 }
 
 JsonlSink::~JsonlSink() {
@@ -38,27 +39,36 @@ void JsonlSink::noteError(std::string_view what, int err) {
 
 void JsonlSink::write(const Record& record) {
   ++stats_.records;
-  json_.append(record, buf_);
-  if (buf_.size() >= kFlushBytes) flush();
+  const std::size_t bound = JsonWriter::maxBytes(record);
+  if (capacity_ - used_ < bound) {
+    flush();
+    if (capacity_ < bound) {
+      // A record larger than any before (a 64 KiB message full of escapes): grow once.
+      capacity_ = bound;
+      buf_ = std::make_unique<char[]>(capacity_);
+    }
+  }
+  used_ = std::size_t(json_.write(record, buf_.get() + used_) - buf_.get());
+  if (used_ >= kFlushBytes) flush();
 }
 
 void JsonlSink::flush() {
-  if (buf_.empty()) return;
+  if (used_ == 0) return;
   if (fd_ < 0 && ownsFd_) {
     // A reopen failed earlier (directory gone, disk full): try again rather than losing everything.
     fd_ = openForAppend(path_);
     if (fd_ < 0) {
       noteError("cannot open", errno);
-      buf_.clear();  // memory stays bounded while the file cannot be written
+      used_ = 0;  // memory stays bounded while the file cannot be written
       return;
     }
   }
   if (fd_ < 0) {
-    buf_.clear();
+    used_ = 0;
     return;
   }
-  const int err = writeAll(fd_, buf_);
-  buf_.clear();
+  const int err = writeAll(fd_, {buf_.get(), used_});
+  used_ = 0;
   if (err != 0) noteError("write to", err);
 }
 

@@ -3,6 +3,8 @@
 // logrotate's rename starts a new file at the same path.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 
 #include "sink/JsonWriter.h"
@@ -32,7 +34,10 @@ class JsonlSink final : public Sink {
   int fd_ = -1;
   bool ownsFd_ = false;
   JsonWriter json_;
-  std::string buf_;
+  // Lines waiting for the next write(2); JsonWriter writes straight into it.
+  std::unique_ptr<char[]> buf_;
+  std::size_t capacity_ = 0;
+  std::size_t used_ = 0;
   bool reported_ = false;
 };
 

@@ -1,5 +1,7 @@
 #include "sink/UtcTimestamp.h"
 
+#include <cstring>
+
 namespace ncxdp {
 
 namespace {
@@ -47,15 +49,20 @@ void UtcTimestamp::computePrefix(std::uint64_t sec) {
   cachedSec_ = sec;
 }
 
-void UtcTimestamp::appendRfc3339(std::uint64_t us, std::string& out) {
+char* UtcTimestamp::writeRfc3339(std::uint64_t us, char* out) {
   const std::uint64_t sec = us / 1'000'000;
   if (sec != cachedSec_) computePrefix(sec);
-  char frac[9];
-  frac[0] = '.';
-  putDigits(frac + 1, us % 1'000'000, 6);
-  frac[7] = 'Z';
-  out.append(prefix_, prefixLen_);
-  out.append(frac, 8);
+  std::memcpy(out, prefix_, prefixLen_);
+  char* p = out + prefixLen_;
+  *p++ = '.';
+  p = putDigits(p, us % 1'000'000, 6);
+  *p++ = 'Z';
+  return p;
+}
+
+void UtcTimestamp::appendRfc3339(std::uint64_t us, std::string& out) {
+  char buf[kMaxBytes];
+  out.append(buf, std::size_t(writeRfc3339(us, buf) - buf));
 }
 
 }  // namespace ncxdp

@@ -13,6 +13,9 @@ class UtcTimestamp {
  public:
   // Appends "2026-11-28T13:18:14.123456Z" for us microseconds since the Unix epoch.
   void appendRfc3339(std::uint64_t us, std::string& out);
+  // The same into out (kMaxBytes available); returns the end of what was written.
+  char* writeRfc3339(std::uint64_t us, char* out);
+  static constexpr std::size_t kMaxBytes = 40;
 
  private:
   void computePrefix(std::uint64_t sec);
