@@ -1,17 +1,12 @@
 #include "app/Pipeline.h"
 
-#include <sched.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <bit>
-#include <cerrno>
 #include <cstdio>
 #include <exception>
 #include <stdexcept>
 
+#include "app/SinkPriority.h"
 #include "ring/RecordCodec.h"
 
 namespace ncxdp {
@@ -25,28 +20,6 @@ constexpr std::size_t kBatch = 256;
 constexpr auto kFlushInterval = std::chrono::milliseconds(100);
 // Backstop for the sleep handshake, and the longest a SIGHUP waits on an idle pipeline.
 constexpr auto kIdleWait = std::chrono::milliseconds(100);
-
-// Sinks are behind rings precisely so that capture never waits for them: when both compete for
-// one core, the capture threads must win and the sink catch up from the ring afterwards. So the
-// sink thread steps below the capture threads: in a real-time process (chrt) to the lowest
-// real-time priority, still above every ordinary process; otherwise kSinkNiceStep nice levels
-// down. Lowering a priority needs no privilege; if the kernel refuses anyway, the sink keeps the
-// process's priority.
-constexpr int kSinkNiceStep = 5;
-
-void lowerSinkThreadPriority() {
-  const int policy = sched_getscheduler(0);
-  if (policy == SCHED_FIFO || policy == SCHED_RR) {
-    sched_param param{};
-    param.sched_priority = sched_get_priority_min(policy);
-    sched_setscheduler(0, policy, &param);  // per thread on Linux
-    return;
-  }
-  const auto tid = id_t(syscall(SYS_gettid));
-  errno = 0;
-  const int nice = getpriority(PRIO_PROCESS, tid);
-  if (errno == 0) setpriority(PRIO_PROCESS, tid, std::min(nice + kSinkNiceStep, 19));
-}
 
 }  // namespace
 
@@ -158,8 +131,15 @@ void Pipeline::flushSinks() {
   for (auto& sink : sinks_) sink->flush();
 }
 
+double Pipeline::fullestRing() const {
+  double fullest = 0;
+  for (const auto& lane : rings_)
+    fullest = std::max(fullest, double(lane->ring.usedBytes()) / double(lane->ring.capacity()));
+  return fullest;
+}
+
 void Pipeline::run() {
-  lowerSinkThreadPriority();
+  SinkPriority priority;
   auto lastFlush = std::chrono::steady_clock::now();
   bool dirty = false;
   for (;;) {
@@ -170,6 +150,7 @@ void Pipeline::run() {
     const bool allDone = doneCount_.load(std::memory_order_acquire) == rings_.size();
     std::size_t moved = 0;
     for (auto& lane : rings_) moved += drain(lane->ring, kBatch);
+    priority.update(fullestRing());
     if (moved != 0) dirty = true;
     const auto now = std::chrono::steady_clock::now();
     // Flush when caught up (the end of a burst) or periodically under sustained load: one

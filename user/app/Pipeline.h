@@ -1,9 +1,8 @@
 // The middle of the data path: one SpscRing per capture thread, and one sink thread that drains
 // them all into every sink. Capture threads never touch a sink, so a slow disk costs ring drops
 // (counted) instead of stalling packet reception; sinks are only ever called from the sink
-// thread, so they need no locks. The sink thread also runs below the capture threads' scheduling
-// priority: on a shared core a burst is taken off the wire first and written out from the ring
-// afterwards.
+// thread, so they need no locks. The sink thread's priority follows the rings' fill
+// (SinkPriority): below capture while they absorb a burst, back up when they keep filling.
 #pragma once
 
 #include <atomic>
@@ -90,6 +89,8 @@ class Pipeline {
   std::size_t drain(SpscRing& ring, std::size_t limit);
   void flushSinks();
   bool anyWork() const;
+  // Occupancy (0..1) of the fullest ring; approximate while producers run.
+  double fullestRing() const;
   void sleepUntilWork();
 
   std::vector<std::unique_ptr<Lane>> rings_;
