@@ -29,8 +29,10 @@
 # so on a shared machine any ordinary process that delays the NAPI thread by a few milliseconds
 # drops frames no receiver ever saw; real-time priorities keep other people's compilers out of
 # the measurement. The receiver is above NAPI, so a receiver that blocks when idle (all of these
-# do) always gets to empty its queue, and what it leaves of the core is what NAPI gets. With
-# `other`, all three are SCHED_OTHER at nice -20: the plain layout, noisier on a busy machine.
+# do) always gets to empty its queue, and what it leaves of the core is what NAPI gets (ncxdp's
+# own sink thread steps down to NAPI's priority while its rings absorb a burst, see
+# user/app/SinkPriority.h). With `other`, all three are SCHED_OTHER at nice -20: the plain layout,
+# noisier on a busy machine.
 set -euo pipefail
 build=$(cd "${1:?usage: capture.sh BUILD_DIR OUT_DIR}" && pwd)
 out=${2:?usage: capture.sh BUILD_DIR OUT_DIR}
