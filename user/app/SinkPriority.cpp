@@ -15,10 +15,18 @@ SinkPriority::SinkPriority() : tid_(pid_t(syscall(SYS_gettid))), policy_(sched_g
   errno = 0;
   const int nice = getpriority(PRIO_PROCESS, id_t(tid_));
   if (errno == 0) nice_ = nice;
-  apply(false);
+  // Stepping down is always allowed, stepping back up needs CAP_SYS_NICE or a nice rlimit that
+  // reaches the old value. A sink that could only go down would stay starved under overload, so
+  // without the way back it keeps its priority.
+  rlimit limit{};
+  adaptive_ =
+      realtime_ || geteuid() == 0 ||
+      (getrlimit(RLIMIT_NICE, &limit) == 0 && 20 - int(std::min<rlim_t>(limit.rlim_cur, 40)) <= nice_);
+  if (adaptive_) apply(false);
 }
 
 void SinkPriority::update(double fill) {
+  if (!adaptive_) return;
   if (!raised_ && fill > kRaiseAbove)
     apply(true);
   else if (raised_ && fill < kLowerBelow)

@@ -22,7 +22,8 @@ class SinkPriority {
 
   // Call on the sink thread: remembers the priority it inherited and steps below it. In a
   // real-time process (chrt) "below" is the lowest real-time priority, still above every ordinary
-  // process. Lowering needs no privilege; raising back only returns to what the thread had.
+  // process. Lowering needs no privilege, but an ordinary process may not be allowed back up
+  // (no CAP_SYS_NICE, RLIMIT_NICE too low): then the sink keeps its priority throughout.
   SinkPriority();
   // fill: the fullest ring's occupancy. Changes priority (one syscall) only when crossing a
   // threshold, so steady state costs nothing.
@@ -37,6 +38,7 @@ class SinkPriority {
   sched_param param_{};
   int nice_ = 0;
   bool realtime_ = false;
+  bool adaptive_ = false;  // false: this thread could not raise itself back, so it never lowers
   bool raised_ = true;
 };
 
