@@ -26,7 +26,7 @@ class RateLimiter {
  private:
   static constexpr std::uint64_t kMaxLagNs = 2'000'000;
   // Below this the wait is spun, above it slept: covers the timer's wakeup latency.
-  static constexpr std::uint64_t kSpinNs = 30'000;
+  static constexpr std::uint64_t kSpinNs = 100'000;
 
   double pps_;
   std::uint64_t startNs_ = 0;

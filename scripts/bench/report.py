@@ -55,8 +55,8 @@ def main():
     def cost(rec, payload):
         # CPU per message at the lossless rate: the receiver process and the NAPI thread.
         rate = zero.get((rec, payload), 0)
-        cands = [t for t in trials if t["receiver"] == rec and t["payload"] == payload and t["target_pps"] == rate
-                 and t["zero_loss"]]
+        cands = [t for t in trials if t["receiver"] == rec and t["payload"] == payload and t["zero_loss"]
+                 and t["phase"].startswith("search") and int(t["offered_pps"]) == rate]
         if not cands:
             return None
         t = cands[-1]

@@ -33,7 +33,9 @@ if [[ ${BENCH_MICRO:-1} != 0 ]]; then
   ' "$out/decoder.json"
 fi
 
-if [[ ${BENCH_CAPTURE:-1} != 0 ]]; then
+if [[ ${BENCH_CAPTURE:-1} != 0 && $(id -u) -ne 0 ]]; then
+  echo "bench: skipping the capture benchmarks: they need root for network namespaces (sudo make bench)" >&2
+elif [[ ${BENCH_CAPTURE:-1} != 0 ]]; then
   echo "bench: [2/3] capture path: ncxdp attach, ncxdp listen, recvfrom, bare AF_XDP (about 15 minutes)..." >&2
   "$here/capture.sh" "$build" "$out"
   echo "bench: [3/3] report" >&2
