@@ -35,7 +35,8 @@ char* put(char* p, const char (&literal)[N]) {
 }
 
 char* put(char* p, std::string_view s) {
-  std::memcpy(p, s.data(), s.size());
+  // An empty view may have a null data(), which memcpy must not be given even for 0 bytes.
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
   return p + s.size();
 }
 
