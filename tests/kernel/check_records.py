@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Compares what ncxdp decoded (JSON lines, docs/record-format.md) with what a guest sent.
 
-Usage: check_records.py EXPECT.json RECEIVED.jsonl
+Usage: check_records.py [--self-test] EXPECT.json RECEIVED.jsonl
+  --self-test: damages copies of RECEIVED in several ways and requires each to be rejected
 
 EXPECT.json:
   {"tag": "<run tag>",
@@ -12,6 +13,8 @@ EXPECT.json:
      "release": null | "6.12...",          every record of the source has this release
      "caller": null, "msgid": null,        optional: every record of the source has this value
      "first_seq": null | 0,                extended: the first record's seq (0 = the boot replay)
+     "edge_sizes": [1000, 1001],           optional: payload sizes (before splitting into
+                                           datagrams) that some tagged record must have had
      "mirror_of": "<src>",                 optional, plain sources: an extended source whose
      "mirror_from_start": true|false,      records, split into lines, must equal this source's
                                            records (text bytes and time), from the first record
@@ -49,24 +52,39 @@ def dict_bytes(r):
     return out
 
 
+def escaped(b):
+    """The extended format's escaping: bytes below 0x20, from 0x7f, and the backslash as \\xNN."""
+    return b"".join(bytes([c]) if 0x20 <= c < 0x7F and c != 0x5C else b"\\x%02x" % c for c in b)
+
+
+def wire_size(r):
+    """The payload netconsole built for this record before splitting it into datagrams (dictionary
+    values counted escaped, as the kernel's are; userdata is sent raw, so values must be plain)."""
+    text = text_bytes(r)
+    if r["format"] == "plain":
+        return len(b"[%5d.%06d] " % divmod(r["ts_usec"], 1000000)) + len(text) + 1
+    header = "%s%d,%d,%d,%s;" % (r["release"] + "," if r["release"] else "", r["facility"] * 8 + r["level"], r["seq"],
+                                 r["ts_usec"], "c" if r["cont"] else "-")
+    dict_size = sum(len(b" " + bytes.fromhex(k) + b"=" + escaped(bytes.fromhex(v)) + b"\n") for k, v in dict_bytes(r))
+    return len(header) + len(escaped(text)) + 1 + dict_size
+
+
 def show(b, limit=120):
     s = repr(b)
     return s if len(s) <= limit else s[:limit] + "...(%d bytes)" % len(b)
 
 
-def main():
-    expect = json.load(open(sys.argv[1]))
+def check(expect, received):
+    """Returns (summary lines, errors) for the received records (dicts, in file order)."""
     tag = expect["tag"].encode()
     by_src = {}
     gaps = []
-    with open(sys.argv[2]) as f:
-        for n, line in enumerate(f, 1):
-            r = json.loads(line)
-            r["_line"] = n
-            if r.get("event") == "gap":
-                gaps.append(r)
-                continue
-            by_src.setdefault(r["src"], []).append(r)
+    for n, r in enumerate(received, 1):
+        r = dict(r, _line=n)
+        if r.get("event") == "gap":
+            gaps.append(r)
+            continue
+        by_src.setdefault(r["src"], []).append(r)
 
     errors = []
 
@@ -150,6 +168,11 @@ def main():
             if r["seq"] is not None:
                 seq_of.setdefault(w["id"], {}).setdefault(r["seq"], []).append(src)
 
+        sizes = {wire_size(r) for r in tagged}
+        for size in s.get("edge_sizes", []):
+            if size not in sizes:
+                err(src, "no marker made a %d-byte payload on this target (the edge series missed it)" % size)
+
         if "mirror_of" in s:
             ext = by_src.get(s["mirror_of"], [])
             mine = got
@@ -175,6 +198,80 @@ def main():
             if len(values) > 1:
                 errors.append("record %s has different %s on different targets: %s" % (rid, name, values))
 
+    return summary, errors
+
+
+def self_test(expect, received):
+    """The checker must reject damaged copies of a run it accepts (else it checks nothing)."""
+    tag = expect["tag"].encode()
+    tagged = [i for i, r in enumerate(received) if r.get("event") is None and tag in text_bytes(r)]
+    ext = [i for i in tagged if received[i]["format"] == "extended"]
+    with_dict = [i for i in ext if received[i]["dict"]]
+    longest = max(tagged, key=lambda i: len(text_bytes(received[i])))
+
+    def edit(i, **fields):
+        def f(rs):
+            rs[i] = dict(rs[i], **fields)
+        return f
+
+    def flip(i):
+        t = bytearray(text_bytes(received[i]))
+        t[len(t) // 2] ^= 0x01
+        return edit(i, text=t.decode(errors="replace"), text_hex=t.hex())
+
+    def drop(i):
+        return lambda rs: rs.pop(i)
+
+    def swap(i):
+        def f(rs):
+            j = next(k for k in tagged if k > i and rs[k]["src"] == rs[i]["src"])
+            rs[i], rs[j] = rs[j], rs[i]
+        return f
+
+    mutations = {
+        "a record dropped": drop(tagged[len(tagged) // 2]),
+        "one byte of the longest text changed": flip(longest),
+        "a record flagged incomplete": edit(tagged[-1], incomplete=True, missing=[[0, 1]]),
+        "two records swapped": swap(tagged[0]),
+    }
+    if ext:
+        gap = dict(received[ext[0]], event="gap", field="seq", **{"from": 1, "to": 1, "count": 1})
+        mutations.update({
+            "a level changed": edit(ext[0], level=(received[ext[0]]["level"] + 1) % 8),
+            "a continuation flag changed": edit(ext[-1], cont=not received[ext[-1]]["cont"]),
+            "a gap event added": lambda rs: rs.insert(ext[0], gap),
+            "a release changed": edit(ext[-1], release="x"),
+        })
+    if with_dict:
+        value = with_dict[-1]
+        mutations["a dictionary value changed"] = edit(
+            value, dict=[[k, v + "x"] + rest for k, v, *rest in received[value]["dict"]])
+    _, errors = check(expect, received)
+    if errors:
+        print("self-test: the undamaged run does not pass: %s" % errors[0])
+        return 1
+    bad = 0
+    for name, mutate in mutations.items():
+        damaged = [dict(r) for r in received]
+        mutate(damaged)
+        _, errors = check(expect, damaged)
+        if not errors:
+            print("self-test: not detected: %s" % name)
+            bad += 1
+    print("self-test: %d of %d kinds of damage detected" % (len(mutations) - bad, len(mutations)))
+    return 1 if bad else 0
+
+
+def main():
+    args = [a for a in sys.argv[1:] if a != "--self-test"]
+    if len(args) != 2:
+        sys.exit(__doc__.split("\n\n")[1])
+    expect = json.load(open(args[0]))
+    with open(args[1]) as f:
+        received = [json.loads(line) for line in f]
+    if "--self-test" in sys.argv:
+        return self_test(expect, received)
+    summary, errors = check(expect, received)
     print("\n".join(summary))
     if errors:
         print("%d difference(s):" % len(errors))
@@ -185,7 +282,6 @@ def main():
         return 1
     print("OK: %d sources, every expected record decoded exactly" % len(expect["sources"]))
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

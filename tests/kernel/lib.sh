@@ -51,7 +51,7 @@ kh_cleanup() {
   if [[ -n "$WORK" && -d "$WORK" ]]; then
     if [[ $rc -ne 0 && $rc -ne 77 ]] || [[ -n "${KH_KEEP:-}" ]]; then
       kh_log "kept $WORK (console.log: the guest's serial console; received.jsonl: what ncxdp decoded)"
-      if [[ -f "$WORK/console.log" ]]; then
+      if [[ $rc -ne 0 && -f "$WORK/console.log" ]]; then
         kh_log "last lines of the guest console:"
         tail -n 25 "$WORK/console.log" | sed 's/^/    /' >&2
       fi
@@ -248,6 +248,8 @@ kh_guest_errors() {
 
 # kh_check EXPECT_JSON: compares what ncxdp decoded (KH_OUT) with the expectations
 # (check_records.py documents the format); prints a per-source summary; fails on any difference.
+# Then makes sure the comparison has teeth: damaged copies of KH_OUT must all be rejected.
 kh_check() {
   python3 "$KH_DIR/check_records.py" "$1" "$KH_OUT" || kh_fail "received records differ from what the guest sent"
+  python3 "$KH_DIR/check_records.py" --self-test "$1" "$KH_OUT" || kh_fail "check_records.py accepts damaged records"
 }

@@ -124,6 +124,20 @@ def markers(p, max_text):
              [dict(id="devprintk-long", text=DEV_PREFIX + dev_long, level=6, dict=DEV_DICT)])
 
 
+def boundary_series(p, rid, center, max_text):
+    """Messages whose payload on some target is 1000 bytes give or take a few: where netconsole
+    switches to a second datagram (plain: a lone newline; extended: ncfrag) and where 6.12 ends
+    a 1000-byte payload in 0x00 or drops its last newline. Header sizes vary with the number of
+    digits in seq and the timestamp, so the lengths span the estimate on both sides."""
+    lengths = [n for n in range(center - 7, center + 8) if 0 < n <= max_text]
+    cmds, recs = [], []
+    for n in lengths:
+        text = filler(b"kh:%s:%d:%s:" % (rid.encode(), n, p.tag), n)
+        cmds.append(b"P6" + text)
+        recs.append(dict(id="%s-%d" % (rid, n), text=text, level=6))
+    p.printk(cmds, recs)
+
+
 def phase2_markers(p, max_text):
     t = p.tag
     p.kmsg("kmsg-phase2", b"kh:phase2:" + t, 6)
@@ -232,6 +246,18 @@ def main():
 
     p.kmsg("begin", b"kh:BEGIN:" + p.tag, 6)
     markers(p, feat["max_text"])
+    # Payloads of about 1000 bytes. Estimated header: "<prio>,<3-digit seq>,<7-digit ts>,-;" and
+    # for release targets "<release>,"; the plain prefix "[    s.uuuuuu] " is 15 bytes.
+    header = len("6,123,1234567,-;")
+    boundary_series(p, "edge-plain", 1000 - 15 - 1, feat["max_text"])
+    boundary_series(p, "edge-ext", 1000 - header - 1, feat["max_text"])
+    if feat["release"]:
+        boundary_series(p, "edge-release", 1000 - len(a.abi) - 1 - header - 1, feat["max_text"])
+    if feat["userdata"]:
+        def ud_len(pairs):
+            return sum(len(" %s=%s\n" % kv) for kv in pairs)
+        boundary_series(p, "edge-release-ud", 1000 - len(a.abi) - 1 - header - 1 - ud_len(ud5[1]), feat["max_text"])
+        boundary_series(p, "edge-ud", 1000 - header - 1 - ud_len(ud6[1]), feat["max_text"])
     if feat["userdata"]:
         # Userdata can change while the target is enabled; later messages carry the new set.
         p.sh("kh_userdata $NC/c5 rack c34 || exit 1")
@@ -265,7 +291,8 @@ def main():
                 recs.append(dict(id=r["id"], text_hex=r["text"].hex(), level=r["level"], facility=r["facility"],
                                  cont=r["cont"], dict=hexpairs(r["dict"]) + hexpairs(tg["userdata"][r["phase"]])))
         s = dict(src=tg["src"], name=tg["name"], format=tg["format"], release=tg["release"], caller=None,
-                 msgid=None, first_seq=tg["first_seq"] if tg["format"] == "extended" else None, records=recs)
+                 msgid=None, first_seq=tg["first_seq"] if tg["format"] == "extended" else None,
+                 edge_sizes=[1000, 1001], records=recs)
         if "mirror" in tg:
             s["mirror_of"], s["mirror_from_start"] = tg["mirror"]
         sources.append(s)
