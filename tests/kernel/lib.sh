@@ -207,43 +207,63 @@ kh_boot() {
   kh_log "booting $KH_ABI (pid $KH_QEMU_PID): $append"
 }
 
-# kh_count_done: how many sources have sent this run's final marker so far.
-kh_count_done() {
-  jq -r --arg m "kh:DONE:$KH_TAG " 'select(.text != null and (.text | startswith($m))) | .src' \
-    "$KH_OUT" 2>/dev/null | sort -u | wc -l
+# kh_count JQ_CONDITION: how many records in KH_OUT satisfy the jq condition, e.g.
+# '.src == "10.213.0.2:6601" and (.text | startswith("kh:"))'. Gap events have .event == "gap".
+kh_count() {
+  jq -c "select($1)" "$KH_OUT" 2>/dev/null | wc -l
 }
 
-# kh_wait_done COUNT [SECS]: waits until COUNT sources delivered the final marker
-# ("kh:DONE:<tag> errors=N", sent by /init after the test script), then until qemu exits. Fails
-# (with the console log kept) when the guest powers off or SECS pass (default KH_BOOT_TIMEOUT)
-# before that.
-kh_wait_done() {
-  local want=$1 secs=${2:-$KH_BOOT_TIMEOUT} have=0 gone="" i
+# kh_wait_for JQ_CONDITION COUNT [SECS]: waits until COUNT records satisfy the condition; fails
+# when SECS (default KH_BOOT_TIMEOUT) pass, or 3 s after the guest stopped, before that.
+kh_wait_for() {
+  local cond=$1 want=$2 secs=${3:-$KH_BOOT_TIMEOUT} have=0 gone=""
   local deadline=$((SECONDS + secs))
   while ((SECONDS < deadline)); do
-    have=$(kh_count_done)
-    ((have >= want)) && break
-    if [[ -z "$gone" ]] && ! kill -0 "$KH_QEMU_PID" 2>/dev/null; then
-      gone=$SECONDS
-    fi
+    have=$(kh_count "$cond")
+    ((have >= want)) && return 0
+    if [[ -z "$gone" ]] && ! kill -0 "$KH_QEMU_PID" 2>/dev/null; then gone=$SECONDS; fi
     # Once qemu is gone, whatever is still in flight arrives within a moment.
     [[ -n "$gone" ]] && ((SECONDS - gone >= 3)) && break
     sleep 0.2
   done
-  ((have >= want)) || kh_fail "final marker from $have of $want sources after $((SECONDS - KH_BOOT_START)) s"
-  for ((i = 0; i < 300; i++)); do
+  local why="after $((SECONDS - KH_BOOT_START)) s"
+  [[ -z "$gone" ]] || why+=", the guest stopped (powered off, panicked or hit KH_BOOT_TIMEOUT=$KH_BOOT_TIMEOUT)"
+  kh_fail "$have of $want records satisfy '$cond' $why"
+}
+
+# kh_wait_qemu [SECS]: waits (default 30 s) for the guest to power off; fails if it does not.
+kh_wait_qemu() {
+  local secs=${1:-30} i
+  for ((i = 0; i < secs * 10; i++)); do
     kill -0 "$KH_QEMU_PID" 2>/dev/null || break
     sleep 0.1
   done
-  kill -0 "$KH_QEMU_PID" 2>/dev/null && kh_fail "the guest did not power off within 30 s of its final marker"
+  kill -0 "$KH_QEMU_PID" 2>/dev/null && kh_fail "the guest is still running after $secs s"
   wait "$KH_QEMU_PID" 2>/dev/null || true
-  kh_log "guest ran $((SECONDS - KH_BOOT_START)) s; final marker from $have sources"
+}
+
+# The final marker /init sends after the test script: "kh:DONE:<tag> errors=<n>".
+kh_done_condition() {
+  printf '.text != null and (.text | startswith("kh:DONE:%s "))' "$KH_TAG"
+}
+
+# kh_count_done: how many sources have sent the final marker so far.
+kh_count_done() {
+  jq -r "select($(kh_done_condition)) | .src" "$KH_OUT" 2>/dev/null | sort -u | wc -l
+}
+
+# kh_wait_done COUNT [SECS]: waits until COUNT sources delivered the final marker, then until
+# qemu exits (30 s at most). Fails (keeping WORK) when the guest stops or SECS pass (default
+# KH_BOOT_TIMEOUT) first.
+kh_wait_done() {
+  kh_wait_for "$(kh_done_condition)" "$1" "${2:-$KH_BOOT_TIMEOUT}"
+  kh_wait_qemu 30
+  kh_log "guest ran $((SECONDS - KH_BOOT_START)) s; final marker from $(kh_count_done) sources"
 }
 
 # kh_guest_errors: the error count the guest's final marker carried (same on every source).
 kh_guest_errors() {
-  jq -r --arg m "kh:DONE:$KH_TAG errors=" 'select(.text != null and (.text | startswith($m))) | .text' \
-    "$KH_OUT" | head -1 | sed 's/.*errors=//'
+  jq -r "select($(kh_done_condition)) | .text" "$KH_OUT" | head -1 | sed 's/.*errors=//'
 }
 
 # kh_check EXPECT_JSON: compares what ncxdp decoded (KH_OUT) with the expectations
