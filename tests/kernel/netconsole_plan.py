@@ -93,6 +93,7 @@ def markers(p, max_text):
         p.kmsg("kmsg-level%d" % level, b"kh:level:%d:%s" % (level, t), level)
     # <126>: facility 15, level 6; no prefix: facility 1 and the default level 4.
     p.kmsg("kmsg-facility15", b"kh:facility:15:" + t, 6, 15, b"<126>")
+    p.kmsg("kmsg-facility125", b"kh:facility:125:" + t, 0, 125, b"<1000>")
     p.kmsg("kmsg-default-level", b"kh:default-level:" + t)
     p.kmsg("kmsg-chars", b"kh:chars:" + t + b":tab\there back\\slash caf\xc3\xa9 lit\\x41 esc\x1b[1m del\x7f ctl\x01 "
            b"bad\xff\xfe end", 5)
@@ -122,6 +123,12 @@ def markers(p, max_text):
               dict(id="printk-cont-between", text=b"kh:between:" + t, level=6),
               dict(id="printk-cont-flag", text=b"kh:cont2tail:" + t, level=4, cont=True)])
     p.printk([b"D3kh:dev:" + t], [dict(id="devprintk", text=DEV_PREFIX + b"kh:dev:" + t, level=3, dict=DEV_DICT)])
+    # Text that looks like the plain format's own prefixes, as real messages do ("[drm] ...",
+    # "[Firmware Bug]: ..."); an empty record, a leading newline, trailing blanks and CR.
+    odd = [b"[drm] kh:look:" + t, b"[Firmware Bug]: kh:look:" + t, b"[  C0] kh:look:" + t,
+           b"[    T1] kh:look:" + t, b"[   12.345678] kh:look:" + t, b"<4>kh:look:" + t, b"", b"\nkh:leadnl:" + t,
+           b"kh:trail:" + t + b"  \t ", b"kh:cr:" + t + b"\r"]
+    p.printk([b"P6" + x for x in odd], [dict(id="printk-odd%d" % i, text=x, level=6) for i, x in enumerate(odd)])
     dev_long = filler(b"kh:devlong:" + t + b":", 960 - len(DEV_PREFIX))
     p.printk([b"D6" + dev_long],
              [dict(id="devprintk-long", text=DEV_PREFIX + dev_long, level=6, dict=DEV_DICT)])
@@ -304,10 +311,12 @@ def main():
         for r in p.records:
             fmt = tg["phase_format"][r["phase"]]
             if fmt == "plain":
-                for i, line in enumerate(r["text"].split(b"\n")):
+                # Only lines with the tag are picked out of the output (the mirror check covers
+                # the others, like an empty record's).
+                for i, line in enumerate(x for x in r["text"].split(b"\n") if p.tag in x):
                     recs.append(dict(id=r["id"], line=i, format=fmt, text_hex=line.hex(), level=None, facility=None,
                                      cont=False, dict=[]))
-            else:
+            elif p.tag in r["text"]:
                 recs.append(dict(id=r["id"], format=fmt, text_hex=r["text"].hex(), level=r["level"],
                                  facility=r["facility"], cont=r["cont"],
                                  dict=hexpairs(r["dict"]) + hexpairs(tg["userdata"][r["phase"]])))
