@@ -15,6 +15,7 @@ namespace ncxdp {
 struct SinkStats {
   std::uint64_t records = 0;  // records handed to write()
   std::uint64_t writeErrors = 0;
+  std::uint64_t spilled = 0;  // records not delivered but kept in a local spill file (nats)
 };
 
 class Sink {
@@ -35,7 +36,8 @@ class Sink {
   SinkStats stats_;
 };
 
-// Builds a sink from an --out SPEC: "text", "jsonl:PATH" ("-" is stdout), "dir:PATH".
+// Builds a sink from an --out SPEC: "text", "jsonl:PATH" ("-" is stdout), "dir:PATH",
+// "nats://HOST:PORT[,HOST:PORT...][?options]" (NatsSpec.h).
 // Throws std::runtime_error with a one-line message naming the spec and what is wrong.
 std::unique_ptr<Sink> makeSink(std::string_view spec);
 
