@@ -29,7 +29,8 @@ struct Common {
 void addCommon(CLI::App& sub, Common& c) {
   sub.add_option(
          "-o,--out", c.outputs,
-         "Output, repeatable: text (stdout), jsonl:PATH (jsonl:- is stdout), dir:PATH (one file per sender)")
+         "Output, repeatable: text (stdout), jsonl:PATH (jsonl:- is stdout), dir:PATH (one file per sender), "
+         "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P&replicas=N&spill=PATH...] (JetStream)")
       ->capture_default_str()
       ->type_name("SPEC");
   sub.add_option("--line-timeout", c.lineTimeoutMs,
@@ -137,6 +138,22 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->type_name("N");
   addCommon(*attach, common);
 
+  CLI::App* tail =
+      app.add_subcommand("tail", "Print records from a NATS JetStream stream that ncxdp publishes to");
+  tail->add_option("--from", out.tail.from, "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P]")
+      ->required()
+      ->type_name("URL");
+  tail->add_option("--stream", out.tail.stream, "JetStream stream (default NCXDP, or stream= in the URL)")
+      ->type_name("NAME");
+  tail->add_option("--source", out.tail.source, "Only this sender (ADDR:PORT), or every port of ADDR")
+      ->type_name("SRC");
+  tail->add_option("--durable", out.tail.durable,
+                   "Durable consumer: a later run with the same name goes on where this one stopped")
+      ->type_name("NAME");
+  tail->add_flag("-f,--follow", out.tail.follow,
+                 "Keep waiting for new records (default: exit when caught up)");
+  tail->add_flag("--json", out.tail.json, "JSON lines (the jsonl format) instead of text");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -149,10 +166,12 @@ int parseOptions(int argc, char** argv, Options& out) {
     const CLI::App* sub = listen->parsed()   ? listen
                           : replay->parsed() ? replay
                           : attach->parsed() ? attach
+                          : tail->parsed()   ? tail
                                              : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
       // CLI11 would say "A subcommand is required", which hides the typo.
-      std::fprintf(stderr, "ncxdp: unknown command '%s' (expected listen, replay or attach; try --help)\n",
+      std::fprintf(stderr,
+                   "ncxdp: unknown command '%s' (expected listen, replay, attach or tail; try --help)\n",
                    argv[1]);
       return kUsageError;
     }
@@ -161,6 +180,10 @@ int parseOptions(int argc, char** argv, Options& out) {
     return kUsageError;
   }
 
+  if (tail->parsed()) {
+    out.command = Command::Tail;
+    return -1;
+  }
   out.command = listen->parsed() ? Command::Listen : attach->parsed() ? Command::Attach : Command::Replay;
   out.outputs = common.outputs;
   out.verbose = common.verbose;

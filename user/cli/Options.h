@@ -13,7 +13,17 @@
 
 namespace ncxdp {
 
-enum class Command { Listen, Replay, Attach };
+enum class Command { Listen, Replay, Attach, Tail };
+
+// ncxdp tail: read records back from a NATS JetStream stream (user/nats/NatsReader.h).
+struct TailOptions {
+  std::string from;     // nats://HOST:PORT[,...][?stream=..&prefix=..]
+  std::string stream;   // overrides the spec's stream when set
+  std::string source;   // one sender (ADDR:PORT) or one address (ADDR)
+  std::string durable;  // consumer name; empty for ephemeral
+  bool follow = false;
+  bool json = false;
+};
 
 struct Options {
   Command command = Command::Listen;
@@ -25,9 +35,11 @@ struct Options {
   std::size_t ringBytes = 0;
   bool verbose = false;
   DecoderConfig decoder;
+  TailOptions tail;
 
   // The subcommand's name, for message prefixes ("ncxdp listen: ...").
   const char* commandName() const {
+    if (command == Command::Tail) return "tail";
     return command == Command::Listen ? "listen" : command == Command::Attach ? "attach" : "replay";
   }
   std::size_t captureThreads() const {

@@ -16,6 +16,7 @@
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
 #include "cli/Options.h"
+#include "cli/Tail.h"
 #include "sink/Sink.h"
 
 namespace ncxdp {
@@ -77,8 +78,9 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  " oversize\n",
                  i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
   for (const SinkReport& s : p.sinks)
-    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %" PRIu64 " write errors\n", s.name.c_str(),
-                 s.stats.records, s.stats.writeErrors);
+    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %" PRIu64 " write errors%s\n", s.name.c_str(),
+                 s.stats.records, s.stats.writeErrors,
+                 s.stats.spilled != 0 ? (", " + std::to_string(s.stats.spilled) + " spilled").c_str() : "");
 }
 
 int run(Options opts) {
@@ -180,6 +182,12 @@ int run(Options opts) {
     rc = 1;
   }
   for (const SinkReport& s : pipelineStats.sinks) {
+    if (s.stats.spilled != 0) {
+      // Not lost, but not where the operator expects it either: say so and fail the run.
+      std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " records not delivered, kept in the spill file\n",
+                   cmd, s.name.c_str(), s.stats.spilled);
+      rc = 1;
+    }
     if (s.stats.writeErrors == 0) continue;
     std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " write errors\n", cmd, s.name.c_str(),
                  s.stats.writeErrors);
@@ -195,6 +203,7 @@ int run(Options opts) {
 int main(int argc, char** argv) {
   ncxdp::Options opts;
   if (int rc = ncxdp::parseOptions(argc, argv, opts); rc >= 0) return rc;
+  if (opts.command == ncxdp::Command::Tail) return ncxdp::runTail(opts.tail);
   try {
     return ncxdp::run(opts);
   } catch (const std::exception& e) {

@@ -352,7 +352,8 @@ void NatsPublisher::spillInFlight(Lane& lane, std::uint32_t idx, std::string_vie
   schedule(idx);
 }
 
-void NatsPublisher::fail(Lane& lane, std::uint32_t idx, std::string_view why, bool backoff, Clock::time_point now) {
+void NatsPublisher::fail(Lane& lane, std::uint32_t idx, std::string_view why, bool backoff,
+                         Clock::time_point now) {
   lane.awaiting = false;
   ++lane.failures;
   retries_.fetch_add(1, std::memory_order_relaxed);
@@ -405,7 +406,8 @@ void NatsPublisher::handleAck(const Ack& a, Clock::time_point now) {
         return;
       }
       if (a.errCode == JSStreamNotFoundErr) streamReady_ = false;
-      fail(lane, a.lane, a.text + (a.errCode ? " (err_code " + std::to_string(a.errCode) + ")" : ""), true, now);
+      fail(lane, a.lane, a.text + (a.errCode ? " (err_code " + std::to_string(a.errCode) + ")" : ""), true,
+           now);
       return;
   }
 }
@@ -434,8 +436,8 @@ bool NatsPublisher::ensureStream() {
     jerr = jsErrCode(0);
     s = js_AddStream(&si, js, &cfg, &opts, &jerr);
     if (s == NATS_OK)
-      std::fprintf(stderr, "ncxdp: nats: created stream %s (subjects %s, replicas %d)\n", spec_.stream.c_str(),
-                   subjects.c_str(), spec_.replicas);
+      std::fprintf(stderr, "ncxdp: nats: created stream %s (subjects %s, replicas %d)\n",
+                   spec_.stream.c_str(), subjects.c_str(), spec_.replicas);
     else
       error = "cannot create stream " + spec_.stream + ": " + natsErrorText(s);
   } else if (s != NATS_OK) {
@@ -448,13 +450,15 @@ bool NatsPublisher::ensureStream() {
     for (int i = 0; i < cfg->SubjectsLen; ++i)
       covers = covers || want == cfg->Subjects[i] || std::string_view(cfg->Subjects[i]) == ">";
     if (!covers && lastStreamError_ != "subjects")
-      std::fprintf(stderr, "ncxdp: nats: stream %s exists but does not list subjects %s; publishes may be refused\n",
+      std::fprintf(stderr,
+                   "ncxdp: nats: stream %s exists but does not list subjects %s; publishes may be refused\n",
                    spec_.stream.c_str(), want.c_str());
     if (!covers) lastStreamError_ = "subjects";
     std::size_t limit = kMaxMessageBytes;
     if (const auto mp = conn_->maxPayload(); mp > std::int64_t(kHeaderRoom))
       limit = std::min(limit, std::size_t(mp) - kHeaderRoom);
-    if (cfg->MaxMsgSize > std::int32_t(kHeaderRoom)) limit = std::min(limit, std::size_t(cfg->MaxMsgSize) - kHeaderRoom);
+    if (cfg->MaxMsgSize > std::int32_t(kHeaderRoom))
+      limit = std::min(limit, std::size_t(cfg->MaxMsgSize) - kHeaderRoom);
     maxMessageBytes_ = limit;
     jsStreamInfo_Destroy(si);
     lastStreamError_.clear();
@@ -490,7 +494,8 @@ void NatsPublisher::connectionChanged(Clock::time_point now) {
       }
     }
   } else if (everConnected_) {
-    std::fprintf(stderr, "ncxdp: nats: disconnected; reconnecting (records wait in the buffer, %" PRIu64 " now)\n",
+    std::fprintf(stderr,
+                 "ncxdp: nats: disconnected; reconnecting (records wait in the buffer, %" PRIu64 " now)\n",
                  bufferedRecords_.load(std::memory_order_relaxed));
   }
 }
@@ -544,7 +549,8 @@ void NatsPublisher::run() {
       if (connected_ && !streamReady_) wakeAt = std::min(wakeAt, streamRetryAt_);
       if (finishing_) wakeAt = std::min(wakeAt, drainDeadline_);
       cv_.wait_until(lock, wakeAt, [this] {
-        return stop_ || connChanged_ || !incoming_.empty() || !acks_.empty() || (finishing_ && !drainStarted_);
+        return stop_ || connChanged_ || !incoming_.empty() || !acks_.empty() ||
+               (finishing_ && !drainStarted_);
       });
       if (stop_) return;
       incoming.swap(incoming_);
@@ -570,7 +576,8 @@ void NatsPublisher::run() {
       timeouts_.pop_front();
       Lane& lane = *lanes_[t.lane];
       if (lane.awaiting && lane.serial == t.serial && lane.attempt == t.attempt)
-        fail(lane, t.lane, "no acknowledgement within " + std::to_string(spec_.ackTimeoutMs) + " ms", false, now);
+        fail(lane, t.lane, "no acknowledgement within " + std::to_string(spec_.ackTimeoutMs) + " ms", false,
+             now);
     }
 
     if (connected_ && !streamReady_ && now >= streamRetryAt_) {

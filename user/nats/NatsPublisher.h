@@ -114,7 +114,7 @@ class NatsPublisher {
     std::uint32_t attempt = 0;
     bool awaiting = false;  // an attempt is out and unanswered
     std::chrono::steady_clock::time_point retryAt{};
-    int failures = 0;    // consecutive, for the backoff
+    int failures = 0;     // consecutive, for the backoff
     bool listed = false;  // in ready_ or parked_
   };
 
@@ -167,9 +167,9 @@ class NatsPublisher {
   // Publisher-thread state.
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::unordered_map<std::string, std::uint32_t> laneByToken_;
-  std::deque<std::uint32_t> ready_;   // lanes that may send now
+  std::deque<std::uint32_t> ready_;    // lanes that may send now
   std::vector<std::uint32_t> parked_;  // lanes waiting for a connection, the stream or a backoff
-  std::deque<Timeout> timeouts_;      // in send order, so deadlines are ordered too
+  std::deque<Timeout> timeouts_;       // in send order, so deadlines are ordered too
   std::vector<OutRecord> recycleLocal_;
   std::uint64_t nextSerial_ = 1;
   bool connected_ = false;

@@ -25,14 +25,14 @@ struct NatsSpec {
 
   std::vector<std::string> servers;  // "nats://HOST:PORT", in the order given
   std::string stream = kDefaultStream;
-  std::string prefix = kDefaultPrefix;  // records go to <prefix>.<source token>
-  int replicas = 1;                     // when ncxdp creates the stream
-  std::string spill = kDefaultSpill;    // undeliverable records, JSON lines
+  std::string prefix = kDefaultPrefix;              // records go to <prefix>.<source token>
+  int replicas = 1;                                 // when ncxdp creates the stream
+  std::string spill = kDefaultSpill;                // undeliverable records, JSON lines
   std::size_t bufferBytes = std::size_t(64) << 20;  // records waiting for acks, at most
-  std::string id;                       // receiver id in message ids; empty: the host name
-  std::uint64_t ackTimeoutMs = 2000;    // one publish attempt waits this long for its ack
-  std::uint64_t drainMs = 10000;        // at exit, how long undelivered records may still wait
-  std::uint64_t dedupMs = 120000;       // duplicate window of a stream ncxdp creates
+  std::string id;                                   // receiver id in message ids; empty: the host name
+  std::uint64_t ackTimeoutMs = 2000;                // one publish attempt waits this long for its ack
+  std::uint64_t drainMs = 10000;                    // at exit, how long undelivered records may still wait
+  std::uint64_t dedupMs = 120000;                   // duplicate window of a stream ncxdp creates
 
   // "nats://a:4222,b:4222", for messages.
   std::string serverList() const;
