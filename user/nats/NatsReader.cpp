@@ -82,7 +82,13 @@ NatsReader::~NatsReader() {
 bool NatsReader::caughtUp() {
   jsConsumerInfo* ci = nullptr;
   jsErrCode jerr = jsErrCode(0);
-  if (natsSubscription_GetConsumerInfo(&ci, sub_, nullptr, &jerr) != NATS_OK) return false;
+  // cnats 3.4 does not record the consumer's name on a subscription bound to an existing
+  // durable, so ask for that one by name.
+  const natsStatus s = config_.durable.empty()
+                           ? natsSubscription_GetConsumerInfo(&ci, sub_, nullptr, &jerr)
+                           : js_GetConsumerInfo(&ci, conn_->js(), config_.spec.stream.c_str(),
+                                                config_.durable.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return false;
   const bool done = ci->NumPending == 0;
   jsConsumerInfo_Destroy(ci);
   return done;
