@@ -50,6 +50,13 @@ void NatsSink::updateStats() {
   // and records the publisher gave up on. Records it could not even write there are lost.
   stats_.spilled = spill_.spilled();
   stats_.writeErrors = spill_.lost();
+  const NatsPublisherStats p = publisher_->stats();
+  stats_.remote = true;
+  stats_.connected = p.connected;
+  stats_.delivered = p.delivered;
+  stats_.retries = p.retries;
+  stats_.bufferedRecords = p.bufferedRecords;
+  stats_.bufferedBytes = p.bufferedBytes;
 }
 
 void NatsSink::flush() {
