@@ -28,7 +28,8 @@ log "OK: bad specs are refused at startup"
 
 receiver() {
   local name=$1 port=$2 url=$3
-  ip netns exec "$NATS_NS" "$NCXDP" listen --bind 127.0.0.1 --port "$port" -v --out "$url" 2>"$WORK/$name.err" &
+  ip netns exec "$NATS_NS" "$NCXDP" listen --bind 127.0.0.1 --port "$port" -v --out "$url" \
+    --metrics-textfile "$WORK/$name.prom" 2>"$WORK/$name.err" &
   PIDS+=("$!")
   eval "PID_$name=$!"
 }
@@ -76,6 +77,20 @@ for name in rxa rxb; do
   [[ ! -s "$WORK/$name.spill" ]] || fail "receiver $name spilled records"
 done
 cat "$WORK/early.expect" "$WORK/a.expect" "$WORK/b.expect" >"$WORK/all.expect"
+# The exporter's final textfile: every record acknowledged, nothing waiting or spilled.
+expect_metric() {
+  local file=$1 series=$2 want=$3 got
+  got=$(grep -F "$series " "$file" | awk '{print $2}')
+  [[ "$got" == "$want" ]] || fail "$file: $series is '$got', expected $want"
+}
+expect_metric "$WORK/rxa.prom" 'ncxdp_sink_delivered_records_total{sink="nats",output="0"}' \
+  $(($(wc -l <"$WORK/early.expect") + $(wc -l <"$WORK/a.expect")))
+expect_metric "$WORK/rxb.prom" 'ncxdp_sink_delivered_records_total{sink="nats",output="0"}' "$(wc -l <"$WORK/b.expect")"
+for name in rxa rxb; do
+  expect_metric "$WORK/$name.prom" 'ncxdp_sink_spilled_records_total{sink="nats",output="0"}' 0
+  expect_metric "$WORK/$name.prom" 'ncxdp_sink_buffered_records{sink="nats",output="0"}' 0
+done
+log "OK: metrics count every record as delivered"
 nats_dump "$URL" "$WORK/stream.jsonl"
 compare_records "$WORK/stream.jsonl" "$WORK/all.expect" || fail "stream content differs from what was sent"
 log "OK: $(wc -l <"$WORK/all.expect") records from 2 receivers, exactly once and in order per source"
@@ -107,6 +122,9 @@ wait_exit "$PID_rxc" 30
 [[ $WAIT_RC -eq 1 ]] || fail "receiver without server exited $WAIT_RC, expected 1"
 grep -q "ncxdp listen: output nats: $(wc -l <"$WORK/dead.expect") records not delivered, kept in the spill file" \
   "$WORK/rxc.err" || fail "no spill summary: $(tail -3 "$WORK/rxc.err")"
+expect_metric "$WORK/rxc.prom" 'ncxdp_sink_spilled_records_total{sink="nats",output="0"}' "$(wc -l <"$WORK/dead.expect")"
+expect_metric "$WORK/rxc.prom" 'ncxdp_sink_delivered_records_total{sink="nats",output="0"}' 0
+expect_metric "$WORK/rxc.prom" 'ncxdp_sink_connected{sink="nats",output="0"}' 0
 compare_records "$WORK/rxc.spill" "$WORK/dead.expect" >/dev/null 2>&1 ||
   diff <(canonical "$WORK/rxc.spill" | sort) <(canonical "$WORK/dead.expect" | sort) >/dev/null ||
   fail "spill file does not hold exactly the records sent"
