@@ -23,6 +23,8 @@ struct Common {
   std::size_t maxSources = 65536;
   std::string ringSize = "64M";
   bool verbose = false;
+  bool triage = false;
+  std::string triageReport;
 };
 
 // Options every capture subcommand shares (listen, replay, attach).
@@ -58,6 +60,49 @@ void addCommon(CLI::App& sub, Common& c) {
           },
           "SIZE");
   sub.add_flag("-v,--verbose", c.verbose, "Print setup details and a detailed summary at exit");
+  CLI::Option* triage =
+      sub.add_flag("--triage", c.triage,
+                   "Cluster kernel reports (oops, panic, WARN, lockups...) as they arrive; summary at exit");
+  sub.add_option("--triage-report", c.triageReport,
+                 "With --triage: write the JSON triage report here at exit")
+      ->needs(triage)
+      ->type_name("FILE");
+}
+
+// `ncxdp triage INPUT...`
+CLI::App* addTriage(CLI::App& app, TriageCommandOptions& t, std::vector<int>& ports) {
+  CLI::App* sub = app.add_subcommand(
+      "triage",
+      "Find and cluster kernel reports (oops, panic, WARN, lockups, hung tasks, OOM...) in saved output");
+  sub->add_option(
+         "input", t.inputs,
+         "JSON lines file (ncxdp --out jsonl:), dir:PATH (--out dir:), pcap/pcapng capture, or - for stdin")
+      ->required()
+      ->type_name("INPUT...");
+  sub->add_flag("--json", t.json, "Print the report as JSON instead of text");
+  sub->add_option("--html", t.htmlPath, "Also write the report as a self-contained HTML page")
+      ->type_name("FILE");
+  sub->add_option("--top", t.top, "Clusters listed in the text and HTML report (0: all)")
+      ->capture_default_str()
+      ->type_name("N");
+  sub->add_option("--frames", t.triage.cluster.topFrames, "Call-trace frames in a signature")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(16)))
+      ->type_name("N");
+  sub->add_option("-p,--port", ports, "Captures: only UDP datagrams to this destination port, repeatable")
+      ->check(CLI::Range(1, 65535))
+      ->type_name("PORT");
+  sub->add_option("--max-hosts", t.triage.cluster.maxHosts, "Senders tracked; more are counted, not listed")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 26))
+      ->type_name("N");
+  sub->add_option("--max-clusters", t.triage.cluster.maxClusters,
+                  "Clusters kept; events beyond are counted by kind")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
+      ->type_name("N");
+  sub->add_flag("-v,--verbose", t.verbose, "Print what was read from each input");
+  return sub;
 }
 
 std::vector<std::uint16_t> uniquePorts(const std::vector<int>& ports) {
@@ -137,6 +182,8 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->type_name("N");
   addCommon(*attach, common);
 
+  CLI::App* triage = addTriage(app, out.triage, ports);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -149,10 +196,12 @@ int parseOptions(int argc, char** argv, Options& out) {
     const CLI::App* sub = listen->parsed()   ? listen
                           : replay->parsed() ? replay
                           : attach->parsed() ? attach
+                          : triage->parsed() ? triage
                                              : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
       // CLI11 would say "A subcommand is required", which hides the typo.
-      std::fprintf(stderr, "ncxdp: unknown command '%s' (expected listen, replay or attach; try --help)\n",
+      std::fprintf(stderr,
+                   "ncxdp: unknown command '%s' (expected listen, replay, attach or triage; try --help)\n",
                    argv[1]);
       return kUsageError;
     }
@@ -161,9 +210,18 @@ int parseOptions(int argc, char** argv, Options& out) {
     return kUsageError;
   }
 
-  out.command = listen->parsed() ? Command::Listen : attach->parsed() ? Command::Attach : Command::Replay;
+  out.command = listen->parsed()   ? Command::Listen
+                : attach->parsed() ? Command::Attach
+                : triage->parsed() ? Command::Triage
+                                   : Command::Replay;
+  if (out.command == Command::Triage) {
+    out.triage.ports = uniquePorts(ports);
+    return -1;
+  }
   out.outputs = common.outputs;
   out.verbose = common.verbose;
+  out.liveTriage = common.triage;
+  out.triageReport = common.triageReport;
   out.decoder.lineIdleUs = common.lineTimeoutMs * 1000;
   out.decoder.fragTimeoutUs = common.fragTimeoutMs * 1000;
   out.decoder.maxSources = common.maxSources;

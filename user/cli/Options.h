@@ -10,10 +10,11 @@
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
 #include "decode/Decoder.h"
+#include "triage/TriageCommand.h"
 
 namespace ncxdp {
 
-enum class Command { Listen, Replay, Attach };
+enum class Command { Listen, Replay, Attach, Triage };
 
 struct Options {
   Command command = Command::Listen;
@@ -25,10 +26,23 @@ struct Options {
   std::size_t ringBytes = 0;
   bool verbose = false;
   DecoderConfig decoder;
+  TriageCommandOptions triage;  // `ncxdp triage`
+  bool liveTriage = false;      // --triage on listen/replay/attach
+  std::string triageReport;     // --triage-report FILE: the JSON report at exit
 
   // The subcommand's name, for message prefixes ("ncxdp listen: ...").
   const char* commandName() const {
-    return command == Command::Listen ? "listen" : command == Command::Attach ? "attach" : "replay";
+    switch (command) {
+      case Command::Listen:
+        return "listen";
+      case Command::Attach:
+        return "attach";
+      case Command::Replay:
+        return "replay";
+      case Command::Triage:
+        return "triage";
+    }
+    return "ncxdp";
   }
   std::size_t captureThreads() const {
     if (command == Command::Attach) return attach.queues.empty() ? 1 : attach.queues.size();

@@ -17,6 +17,10 @@
 #include "capture/XskCapture.h"
 #include "cli/Options.h"
 #include "sink/Sink.h"
+#include "triage/JsonReport.h"
+#include "triage/TextReport.h"
+#include "triage/TriageCommand.h"
+#include "triage/TriageSink.h"
 
 namespace ncxdp {
 namespace {
@@ -81,8 +85,30 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  s.stats.records, s.stats.writeErrors);
 }
 
+// --triage: what the clustering found, on stderr; the full JSON report to --triage-report.
+int finishLiveTriage(const Options& opts, const TriageSink& sink) {
+  const TriageReport report = sink.triage().report();
+  constexpr std::size_t kSummaryClusters = 10;
+  std::string text = "ncxdp " + std::string(opts.commandName()) + " --triage: ";
+  text += TextReport::render(sink.triage().report(kSummaryClusters))
+              .substr(std::string_view("ncxdp triage: ").size());
+  std::fputs(text.c_str(), stderr);
+  if (opts.triageReport.empty()) return 0;
+  const std::string tmp = opts.triageReport + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  const std::string json = JsonReport::render(report);
+  if (f == nullptr || std::fwrite(json.data(), 1, json.size(), f) != json.size() || std::fclose(f) != 0 ||
+      std::rename(tmp.c_str(), opts.triageReport.c_str()) != 0) {
+    std::fprintf(stderr, "ncxdp %s: cannot write the triage report to %s\n", opts.commandName(),
+                 opts.triageReport.c_str());
+    return 1;
+  }
+  return 0;
+}
+
 int run(Options opts) {
   const char* cmd = opts.commandName();
+  if (opts.command == Command::Triage) return TriageCommand::run(opts.triage);
   if (opts.command == Command::Attach) {
     std::uint32_t available = 0;
     try {
@@ -107,6 +133,14 @@ int run(Options opts) {
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
     return 2;
+  }
+
+  // An extra output on the sink thread: capture and the other outputs do not change.
+  TriageSink* triageSink = nullptr;
+  if (opts.liveTriage) {
+    auto sink = std::make_unique<TriageSink>();
+    triageSink = sink.get();
+    sinks.push_back(std::move(sink));
   }
 
   std::unique_ptr<Pipeline> pipeline;
@@ -175,6 +209,7 @@ int run(Options opts) {
   }
 
   int rc = 0;
+  if (triageSink != nullptr) rc = finishLiveTriage(opts, *triageSink);
   if (const std::string error = capture->error(); !error.empty()) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, error.c_str());
     rc = 1;

@@ -33,25 +33,25 @@ struct EventStack {
 struct Event {
   EventKind kind = EventKind::Oops;
   Source src;
-  std::uint64_t firstUs = 0;  // arrival time of the first line (Record::recvTsUs)
-  std::uint64_t lastUs = 0;   // arrival time of the last line taken
+  std::uint64_t firstUs = 0;            // arrival time of the first line (Record::recvTsUs)
+  std::uint64_t lastUs = 0;             // arrival time of the last line taken
   std::optional<std::uint64_t> tsUsec;  // kernel timestamp of the first line
-  std::string reason;       // the line that started the report
-  std::string cls;          // reason class: "kernel NULL pointer dereference", "soft lockup", ...
-  std::string message;      // a WARN()/BUG message before the report, or the hung/killed task
-  std::string comm;         // task of the CPU/PID/Comm header (or the report line)
+  std::string reason;                   // the line that started the report
+  std::string cls;                      // reason class: "kernel NULL pointer dereference", "soft lockup", ...
+  std::string message;                  // a WARN()/BUG message before the report, or the hung/killed task
+  std::string comm;                     // task of the CPU/PID/Comm header (or the report line)
   int cpu = -1;
   int pid = -1;
-  std::string release;      // from the record (6.6+ release flag), the Tainted line, or the boot banner
-  std::string taint;        // taint flags, e.g. "G      D W  OE"
-  std::string rip;          // normalised "sym [module]" of the kernel RIP
+  std::string release;  // from the record (6.6+ release flag), the Tainted line, or the boot banner
+  std::string taint;    // taint flags, e.g. "G      D W  OE"
+  std::string rip;      // normalised "sym [module]" of the kernel RIP
   std::string modules;
   // Reliable frames, normalised ("sym" or "sym [module]"), back to back in one buffer so a pooled
   // event reuses its memory: frame i is frameText[frameEnds[i-1], frameEnds[i]).
   std::string frameText;
   std::vector<std::uint32_t> frameEnds;
   std::vector<EventStack> stacks;
-  bool panicked = false;    // a "Kernel panic - not syncing" belongs to this report
+  bool panicked = false;  // a "Kernel panic - not syncing" belongs to this report
   std::string panicMessage;
   bool truncated = false;   // closed by a cap (lines, memory) before its end
   std::uint32_t lines = 0;  // lines taken into the report

@@ -101,7 +101,6 @@ void EventDetector::close(SourceState& s, Open* ev, EventHandler& out) {
   if (ev->duplicate) {
     ++stats_.duplicates;
   } else {
-    if (e.release.empty()) copyCapped(e.release, s.release, config_.event.maxTextBytes);
     ++stats_.events;
     out.onEvent(e);
   }
@@ -127,7 +126,8 @@ void EventDetector::closeOldestAnywhere(EventHandler& out) {
 }
 
 EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext& ctx, std::string_view key,
-                                              std::string_view text, const ReportLine& rl, EventHandler& out) {
+                                              std::string_view text, const ReportLine& rl,
+                                              EventHandler& out) {
   if (s.open.size() >= config_.maxOpenPerSource) {
     Open* oldest = *std::min_element(s.open.begin(), s.open.end(), [](const Open* a, const Open* b) {
       return a->event.lastUs < b->event.lastUs;
@@ -153,10 +153,10 @@ EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext&
   Event& e = ev->event;
   e.clear();
   const EventLimits& lim = config_.event;
-  e.kind = rl.type == LineType::DieLine ? EventKind::Oops
+  e.kind = rl.type == LineType::DieLine                                      ? EventKind::Oops
            : rl.type == LineType::PanicLine || rl.type == LineType::EndPanic ? EventKind::Panic
-           : rl.type == LineType::OomKilled                                   ? EventKind::OomKill
-                                                                               : rl.kind;
+           : rl.type == LineType::OomKilled                                  ? EventKind::OomKill
+                                                                             : rl.kind;
   e.src = s.src;
   e.firstUs = e.lastUs = ctx.recvUs;
   e.tsUsec = ctx.tsUsec;
@@ -181,7 +181,9 @@ EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext&
     rl.frame.appendTo(scratch_);
     copyCapped(e.rip, scratch_, lim.maxFrameBytes);
   }
-  if (!ctx.release.empty()) copyCapped(e.release, ctx.release, lim.maxTextBytes);
+  // The release the source announced so far (extended header, boot banner); a CPU/Tainted line
+  // of the report itself overrides it.
+  copyCapped(e.release, ctx.release.empty() ? std::string_view(s.release) : ctx.release, lim.maxTextBytes);
   if (s.cutPending && s.cutKey == key && !s.cutMessage.empty() && e.kind != EventKind::Panic)
     e.message = s.cutMessage;
   s.cutPending = false;
@@ -267,7 +269,7 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       ev.cpuContext = true;
       break;
     case LineType::TaintLine:
-      if (!ev.ended && e.release.empty() && !rl.release.empty()) {
+      if (!ev.ended && e.cpu < 0 && !rl.release.empty()) {
         copyCapped(e.release, rl.release, lim.maxTextBytes);
         copyCapped(e.taint, rl.taint, lim.maxTextBytes);
       }
@@ -378,7 +380,8 @@ void EventDetector::line(const LineContext& ctx, std::string_view text, EventHan
       return;
     case LineType::Trigger:
       // More banks of the machine check being reported belong to it.
-      if (ev != nullptr && rl.kind == EventKind::MachineCheck && ev->event.kind == EventKind::MachineCheck) break;
+      if (ev != nullptr && rl.kind == EventKind::MachineCheck && ev->event.kind == EventKind::MachineCheck)
+        break;
       if (ev != nullptr) close(s, ev, out);
       openEvent(s, ctx, key, text, rl, out);
       return;

@@ -79,13 +79,13 @@ class EventDetector {
  private:
   struct Open {
     Event event;
-    std::string key;  // caller id
-    bool haveDie = false;        // the "Oops: ... [#N]" line was seen
-    bool ended = false;          // "---[ end trace" seen: only the trailer may follow
-    bool inStack = false;        // inside a call trace
-    bool stackDone = false;      // at least one call trace is complete
-    bool cpuContext = false;     // a CPU header came since the last call trace
-    bool duplicate = false;      // a replayed copy: assembled, then dropped
+    std::string key;          // caller id
+    bool haveDie = false;     // the "Oops: ... [#N]" line was seen
+    bool ended = false;       // "---[ end trace" seen: only the trailer may follow
+    bool inStack = false;     // inside a call trace
+    bool stackDone = false;   // at least one call trace is complete
+    bool cpuContext = false;  // a CPU header came since the last call trace
+    bool duplicate = false;   // a replayed copy: assembled, then dropped
   };
   struct Recent {
     std::uint64_t tsUsec = 0;

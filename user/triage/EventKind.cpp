@@ -4,7 +4,7 @@ namespace ncxdp {
 
 namespace {
 constexpr std::array<std::string_view, kEventKindCount> kNames = {
-    "panic",     "oops",      "bug",      "warning",  "soft_lockup",
+    "panic",       "oops",      "bug",       "warning",  "soft_lockup",
     "hard_lockup", "hung_task", "rcu_stall", "oom_kill", "machine_check"};
 }  // namespace
 

@@ -32,8 +32,8 @@ std::optional<EventKind> kindFromName(std::string_view name);
 
 // Every kind, in enum order (for tables indexed by kind).
 inline constexpr std::array<EventKind, kEventKindCount> kAllEventKinds = {
-    EventKind::Panic,    EventKind::Oops,     EventKind::Bug,     EventKind::Warning,
-    EventKind::SoftLockup, EventKind::HardLockup, EventKind::HungTask, EventKind::RcuStall,
-    EventKind::OomKill,  EventKind::MachineCheck};
+    EventKind::Panic,      EventKind::Oops,        EventKind::Bug,      EventKind::Warning,
+    EventKind::SoftLockup, EventKind::HardLockup,  EventKind::HungTask, EventKind::RcuStall,
+    EventKind::OomKill,    EventKind::MachineCheck};
 
 }  // namespace ncxdp

@@ -196,7 +196,8 @@ void classifyWarning(std::string_view rest, ReportLine& out) {
     if (space != std::string_view::npos) out.hasFrame = StackFrame::parse(site.substr(space + 1), out.frame);
     return trigger(out, EventKind::Warning, {});
   }
-  if (startsWith(rest, "at ")) return trigger(out, EventKind::Warning, {});  // 2.6-era "WARNING: at f.c:1 f()"
+  if (startsWith(rest, "at "))
+    return trigger(out, EventKind::Warning, {});  // 2.6-era "WARNING: at f.c:1 f()"
   // lockdep and friends: "WARNING: possible circular locking dependency detected"
   trigger(out, EventKind::Warning, cutAt(rest, {" at ", ": "}));
 }

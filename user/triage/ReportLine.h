@@ -18,9 +18,9 @@
 namespace ncxdp {
 
 enum class LineType : std::uint8_t {
-  Other,          // not part of any report we know
-  Trigger,        // starts a report: kind, reason class
-  DieLine,        // "Oops: 0000 [#1] ...", "invalid opcode: 0000 [#1]", "general protection fault, ...: 0000 [#3]"
+  Other,    // not part of any report we know
+  Trigger,  // starts a report: kind, reason class
+  DieLine,  // "Oops: 0000 [#1] ...", "invalid opcode: 0000 [#1]", "general protection fault, ...: 0000 [#3]"
   PanicLine,      // "Kernel panic - not syncing: <message>"
   EndTrace,       // "---[ end trace 0000000000000000 ]---"
   EndPanic,       // "---[ end Kernel panic - not syncing: <message> ]---"
@@ -37,7 +37,7 @@ enum class LineType : std::uint8_t {
   OomConstraint,  // "oom-kill:constraint=CONSTRAINT_NONE,...,task=hog,pid=117,uid=0"
   OomKilled,      // "Out of memory: Killed process 117 (hog) ..."
   KernelVersion,  // "Linux version 6.1.0-56-amd64 (debian-kernel@...) ..." boot banner
-  Detail,         // belongs to a report, nothing kept: registers, Code:, #PF:, rcu:, mce:, Hardware name:, ...
+  Detail,  // belongs to a report, nothing kept: registers, Code:, #PF:, rcu:, mce:, Hardware name:, ...
 };
 
 struct ReportLine {

@@ -194,7 +194,8 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
 
   key += kindName(event.kind);
   key += '|';
-  if (classInKey(event.kind)) maskNumbers(event.kind == EventKind::Panic ? event.panicMessage : event.cls, key);
+  if (classInKey(event.kind))
+    maskNumbers(event.kind == EventKind::Panic ? event.panicMessage : event.cls, key);
   switch (event.kind) {
     case EventKind::OomKill:
     case EventKind::MachineCheck:

@@ -20,15 +20,15 @@ struct ClusterReport {
   std::string id;         // first 12 hex digits of the signature hash
   std::string signature;  // the full key
   EventKind kind = EventKind::Oops;
-  std::string cls;        // reason class
-  std::string reason;     // the first event's report line
-  std::string message;    // the first event's WARN message / hung or killed task / MCE bank
-  std::string panicMessage;  // the first panic among its events, if any
+  std::string cls;                  // reason class
+  std::string reason;               // the first event's report line
+  std::string message;              // the first event's WARN message / hung or killed task / MCE bank
+  std::string panicMessage;         // the first panic among its events, if any
   std::vector<std::string> frames;  // the signature's frames
   std::uint64_t events = 0;
   std::uint64_t hosts = 0;
   std::uint64_t hostsPanicked = 0;
-  std::vector<ReleaseCount> releases;  // most events first
+  std::vector<ReleaseCount> releases;    // most events first
   std::uint64_t otherReleaseEvents = 0;  // events whose release did not fit the per-cluster list
   std::uint64_t firstUs = 0;
   std::uint64_t lastUs = 0;
@@ -50,18 +50,18 @@ struct TriageReport {
   std::uint64_t events = 0;
   std::array<std::uint64_t, kEventKindCount> eventsByKind{};
   std::array<std::uint64_t, kEventKindCount> hostsByKind{};
-  std::uint64_t clusterCount = 0;   // all clusters (the list below may be cut by --top)
+  std::uint64_t clusterCount = 0;       // all clusters (the list below may be cut by --top)
   std::vector<ClusterReport> clusters;  // most hosts first, then most events, then earliest
   std::vector<TimelinePoint> timeline;  // seconds with first events only, in order
   std::uint64_t firstEventUs = 0;
   std::uint64_t lastEventUs = 0;
   std::size_t topFrames = 0;
   // Bounds at work: none of these is an error, each says what the numbers above leave out.
-  std::uint64_t duplicates = 0;         // replayed copies of reports, not counted
-  std::uint64_t truncated = 0;          // events closed early by a cap (still counted)
-  std::uint64_t unclustered = 0;        // events beyond the cluster cap (counted by kind only)
-  std::uint64_t hostsUntracked = 0;     // senders beyond the host cap
-  std::uint64_t sourcesEvicted = 0;     // report state dropped for newer senders
+  std::uint64_t duplicates = 0;      // replayed copies of reports, not counted
+  std::uint64_t truncated = 0;       // events closed early by a cap (still counted)
+  std::uint64_t unclustered = 0;     // events beyond the cluster cap (counted by kind only)
+  std::uint64_t hostsUntracked = 0;  // senders beyond the host cap
+  std::uint64_t sourcesEvicted = 0;  // report state dropped for newer senders
 };
 
 }  // namespace ncxdp
