@@ -89,12 +89,19 @@ bool isStackMarker(std::string_view t) {
   return true;
 }
 
-// "RSP: 0018:...", "R10: ...", "FS:  000...", "CR2: ...", "PKRU: 55555554", "DR0: ...": a short upper
-// case token, a colon, then a space. Register dumps are the bulk of every oops.
+// Register dumps are the bulk of every oops: "RSP: 0018:...", "R10: ...", "FS:  000...", "CR2: ...",
+// "PKRU: 55555554", 32-bit "EAX: ...", arm64 "x29: ...". Only the names that start such lines.
 bool isRegisterDump(std::string_view t) {
-  std::size_t i = 0;
-  while (i < t.size() && i < 6 && ((t[i] >= 'A' && t[i] <= 'Z') || isDigit(t[i]))) ++i;
-  return i >= 2 && i + 1 < t.size() && t[i] == ':' && t[i + 1] == ' ';
+  static constexpr std::array<std::string_view, 17> kFirst = {"RSP",  "RAX", "RDX", "RBP", "R10",   "R13",
+                                                              "FS",   "CS",  "CR0", "CR2", "DR0",   "DR3",
+                                                              "PKRU", "EAX", "ESI", "DS",  "EFLAGS"};
+  const std::size_t colon = t.find(':');
+  if (colon == std::string_view::npos || colon + 1 >= t.size() || t[colon + 1] != ' ') return false;
+  const std::string_view name = t.substr(0, colon);
+  if (name.size() >= 2 && name[0] == 'x' && isDigit(name[1])) return true;  // arm64 x0..x29
+  for (std::string_view r : kFirst)
+    if (name == r) return true;
+  return false;
 }
 
 // Lines that only ever appear inside reports; they keep a report open but carry nothing we keep.
