@@ -36,6 +36,7 @@ Pipeline::Pipeline(std::size_t producers, std::size_t ringBytesTotal,
   for (std::size_t i = 0; i < producers; ++i) rings_.push_back(std::make_unique<Lane>(perRing));
   dictScratch_.reserve(64);
   missingScratch_.reserve(64);
+  for (const auto& sink : sinks_) publishedSinks_.push_back({std::string(sink->name()), sink->stats()});
 }
 
 Pipeline::~Pipeline() {
@@ -76,12 +77,20 @@ void Pipeline::finish() {
 PipelineStats Pipeline::stats() const {
   PipelineStats out;
   for (const auto& lane : rings_)
-    out.rings.push_back(
-        {lane->ring.capacity(), lane->writer.written(), lane->writer.drops(), lane->writer.oversize()});
-  for (const auto& sink : sinks_) out.sinks.push_back({std::string(sink->name()), sink->stats()});
-  out.corrupt = corrupt_;
-  out.sinkFailed = sinkFailed_;
+    out.rings.push_back({lane->ring.capacity(), lane->ring.usedBytes(), lane->writer.written(),
+                         lane->writer.drops(), lane->writer.oversize()});
+  std::lock_guard lock(publishMu_);
+  out.sinks = publishedSinks_;
+  out.corrupt = publishedCorrupt_;
+  out.sinkFailed = publishedSinkFailed_;
   return out;
+}
+
+void Pipeline::publishSinkStats() {
+  std::lock_guard lock(publishMu_);
+  for (std::size_t i = 0; i < sinks_.size(); ++i) publishedSinks_[i].stats = sinks_[i]->stats();
+  publishedCorrupt_ = corrupt_;
+  publishedSinkFailed_ = sinkFailed_;
 }
 
 bool Pipeline::anyWork() const {
@@ -125,8 +134,15 @@ std::size_t Pipeline::drain(SpscRing& ring, std::size_t limit) {
 }
 
 void Pipeline::flushSinks() {
-  if (sinkFailed_) return;
-  for (auto& sink : sinks_) sink->flush();
+  if (!sinkFailed_) {
+    try {
+      for (auto& sink : sinks_) sink->flush();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ncxdp: output failed, discarding further records: %s\n", e.what());
+      sinkFailed_ = true;
+    }
+  }
+  publishSinkStats();
 }
 
 void Pipeline::run() {
@@ -161,6 +177,7 @@ void Pipeline::run() {
       sinkFailed_ = true;
     }
   }
+  publishSinkStats();
   drained_.store(true, std::memory_order_release);
 }
 

@@ -8,6 +8,7 @@
 
 #include "app/ByteSize.h"
 #include "app/Pipeline.h"
+#include "metrics/MetricsEndpoint.h"
 
 namespace ncxdp {
 
@@ -105,6 +106,30 @@ CLI::App* addTriage(CLI::App& app, TriageCommandOptions& t, std::vector<int>& po
   return sub;
 }
 
+struct MetricsArgs {
+  CLI::Option* serve = nullptr;
+  std::string address;
+  std::string textfile;
+  std::size_t sources = 0;
+};
+
+// Metrics options of the live subcommands (attach, listen).
+void addMetrics(CLI::App& sub, MetricsArgs& m) {
+  m.serve = sub.add_option("--metrics", m.address,
+                           "Serve Prometheus metrics at http://ADDR:PORT/metrics (alone: " +
+                               std::string(MetricsEndpoint::kDefaultAddress) + ":" +
+                               std::to_string(MetricsEndpoint::kDefaultPort) + ")")
+                ->expected(0, 1)
+                ->type_name("[ADDR][:PORT]");
+  sub.add_option("--metrics-textfile", m.textfile,
+                 "Also keep the metrics in this file for node_exporter's textfile collector (*.prom)")
+      ->type_name("PATH");
+  sub.add_option("--metrics-sources", m.sources,
+                 "Export per-sender series for at most N of the busiest senders (default 0: none)")
+      ->check(CLI::Range(std::size_t(0), std::size_t(10000)))
+      ->type_name("N");
+}
+
 std::vector<std::uint16_t> uniquePorts(const std::vector<int>& ports) {
   std::vector<std::uint16_t> out;
   for (int p : ports)
@@ -136,6 +161,8 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->check(CLI::Range(std::size_t(1), std::size_t(256)))
       ->type_name("N");
   addCommon(*listen, common);
+  MetricsArgs listenMetrics;
+  addMetrics(*listen, listenMetrics);
 
   CLI::App* replay = app.add_subcommand("replay", "Decode the netconsole datagrams of a pcap or pcapng file");
   replay->add_option("file", out.replay.path, "Capture file")->required()->type_name("FILE");
@@ -181,6 +208,8 @@ int parseOptions(int argc, char** argv, Options& out) {
       })
       ->type_name("N");
   addCommon(*attach, common);
+  MetricsArgs attachMetrics;
+  addMetrics(*attach, attachMetrics);
 
   CLI::App* triage = addTriage(app, out.triage, ports);
 
@@ -231,6 +260,24 @@ int parseOptions(int argc, char** argv, Options& out) {
                  "ncxdp %s: --ring-size %s is too small: need at least %zu KiB per thread (try --help)\n",
                  out.commandName(), common.ringSize.c_str(), Pipeline::kMinRingBytes >> 10);
     return kUsageError;
+  }
+  if (out.command != Command::Replay) {
+    const MetricsArgs& m = out.command == Command::Listen ? listenMetrics : attachMetrics;
+    if (m.serve->count() > 0) {
+      try {
+        out.metricsAddress = MetricsEndpoint::parseAddress(m.address);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ncxdp %s: %s (try --help)\n", out.commandName(), e.what());
+        return kUsageError;
+      }
+    }
+    out.metricsTextfile = m.textfile;
+    out.metricsSources = m.sources;
+    if (m.sources != 0 && out.metricsAddress.empty() && m.textfile.empty()) {
+      std::fprintf(stderr, "ncxdp %s: --metrics-sources needs --metrics or --metrics-textfile (try --help)\n",
+                   out.commandName());
+      return kUsageError;
+    }
   }
   if (out.command == Command::Listen) {
     out.listen.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);

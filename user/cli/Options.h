@@ -26,6 +26,10 @@ struct Options {
   std::size_t ringBytes = 0;
   bool verbose = false;
   DecoderConfig decoder;
+  // attach and listen: Prometheus metrics.
+  std::string metricsAddress;      // "host:port" to serve /metrics on; empty: not served
+  std::string metricsTextfile;     // node_exporter textfile to keep current; empty: none
+  std::size_t metricsSources = 0;  // per-source series exported at most (0: none)
   TriageCommandOptions triage;  // `ncxdp triage`
   bool liveTriage = false;      // --triage on listen/replay/attach
   std::string triageReport;     // --triage-report FILE: the JSON report at exit

@@ -16,6 +16,9 @@
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
 #include "cli/Options.h"
+#include "metrics/MetricsEndpoint.h"
+#include "metrics/MetricsTextfile.h"
+#include "metrics/ReceiverMetrics.h"
 #include "sink/Sink.h"
 #include "triage/JsonReport.h"
 #include "triage/TextReport.h"
@@ -26,6 +29,47 @@ namespace ncxdp {
 namespace {
 
 constexpr int kSignalPollMs = 100;
+// node_exporter reads the textfile at its own scrape interval; rewriting it more often than this
+// only costs disk writes.
+constexpr auto kTextfileInterval = std::chrono::seconds(5);
+
+// --metrics / --metrics-textfile, alive from before capture starts until after it has drained.
+struct MetricsOutputs {
+  std::shared_ptr<ReceiverMetrics> collector;
+  std::unique_ptr<MetricsEndpoint> endpoint;
+  std::unique_ptr<MetricsTextfile> textfile;
+  std::chrono::steady_clock::time_point lastWrite;
+  std::string lastError;
+
+  // Rewrites the textfile; reports a failure once until it clears, and never stops capture.
+  void writeTextfile(const char* cmd) {
+    if (!textfile) return;
+    lastWrite = std::chrono::steady_clock::now();
+    const std::string error = textfile->write();
+    if (!error.empty() && error != lastError)
+      std::fprintf(stderr, "ncxdp %s: --metrics-textfile: %s\n", cmd, error.c_str());
+    lastError = error;
+  }
+};
+
+// Throws std::runtime_error when the address cannot be bound or the textfile cannot be written.
+MetricsOutputs startMetrics(const Options& opts, LiveCapture& capture, const Pipeline& pipeline) {
+  MetricsOutputs out;
+  if (opts.metricsAddress.empty() && opts.metricsTextfile.empty()) return out;
+  // Each lane ranks its own senders; the collector keeps the busiest of their union.
+  capture.publishSources(opts.metricsSources);
+  out.collector =
+      std::make_shared<ReceiverMetrics>(capture, pipeline, opts.commandName(), opts.metricsSources);
+  if (!opts.metricsAddress.empty()) {
+    out.endpoint = std::make_unique<MetricsEndpoint>(opts.metricsAddress, out.collector);
+    if (opts.verbose)
+      std::fprintf(stderr, "ncxdp %s: metrics at http://%s/metrics\n", opts.commandName(),
+                   opts.metricsAddress.c_str());
+  }
+  if (!opts.metricsTextfile.empty())
+    out.textfile = std::make_unique<MetricsTextfile>(opts.metricsTextfile, out.collector);
+  return out;
+}
 
 // attach: the exit summary's lines for the XDP program and the AF_XDP sockets.
 void printAttachSummary(const XskCapture& xsk, const CaptureStats& c) {
@@ -145,6 +189,8 @@ int run(Options opts) {
 
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Capture> capture;
+  // Declared after what it reads, so it is destroyed (its HTTP thread stopped) first.
+  MetricsOutputs metrics;
   try {
     pipeline = std::make_unique<Pipeline>(opts.captureThreads(), opts.ringBytes, std::move(sinks));
     if (opts.command == Command::Listen)
@@ -153,6 +199,8 @@ int run(Options opts) {
       capture = std::make_unique<XskCapture>(opts.attach, *pipeline);
     else
       capture = std::make_unique<PcapReplay>(opts.replay, *pipeline);
+    if (auto* live = dynamic_cast<LiveCapture*>(capture.get()))
+      metrics = startMetrics(opts, *live, *pipeline);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
     return 1;
@@ -165,6 +213,7 @@ int run(Options opts) {
 
   pipeline->start();
   capture->start();
+  metrics.writeTextfile(cmd);
   bool stopping = false;
   // The main thread only reacts to signals; capture threads end on stop or at end of input, and
   // the sink thread once they all have and the rings are empty.
@@ -187,6 +236,8 @@ int run(Options opts) {
       case SignalEvent::None:
         break;
     }
+    if (metrics.textfile && std::chrono::steady_clock::now() - metrics.lastWrite >= kTextfileInterval)
+      metrics.writeTextfile(cmd);
     if (statusLine && !stopping) {
       const auto now = std::chrono::steady_clock::now();
       if (now - lastStatus >= std::chrono::seconds(1)) {
@@ -200,6 +251,8 @@ int run(Options opts) {
   if (statusLine) std::fputc('\n', stderr);
   capture->join();
   pipeline->finish();
+  // The file keeps the final counts after exit, for whoever looks after an incident.
+  metrics.writeTextfile(cmd);
 
   const CaptureStats captureStats = capture->stats();
   const PipelineStats pipelineStats = pipeline->stats();
