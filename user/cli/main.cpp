@@ -53,13 +53,15 @@ struct MetricsOutputs {
 };
 
 // Throws std::runtime_error when the address cannot be bound or the textfile cannot be written.
-MetricsOutputs startMetrics(const Options& opts, LiveCapture& capture, const Pipeline& pipeline) {
+MetricsOutputs startMetrics(const Options& opts, LiveCapture& capture, const Pipeline& pipeline,
+                            const TriageSink* triage) {
   MetricsOutputs out;
   if (opts.metricsAddress.empty() && opts.metricsTextfile.empty()) return out;
   // Each lane ranks its own senders; the collector keeps the busiest of their union.
   capture.publishSources(opts.metricsSources);
   out.collector =
       std::make_shared<ReceiverMetrics>(capture, pipeline, opts.commandName(), opts.metricsSources);
+  out.collector->setTriage(triage);
   if (!opts.metricsAddress.empty()) {
     out.endpoint = std::make_unique<MetricsEndpoint>(opts.metricsAddress, out.collector);
     if (opts.verbose)
@@ -200,7 +202,7 @@ int run(Options opts) {
     else
       capture = std::make_unique<PcapReplay>(opts.replay, *pipeline);
     if (auto* live = dynamic_cast<LiveCapture*>(capture.get()))
-      metrics = startMetrics(opts, *live, *pipeline);
+      metrics = startMetrics(opts, *live, *pipeline, triageSink);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
     return 1;
