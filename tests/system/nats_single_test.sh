@@ -62,13 +62,20 @@ done
 grep -q "ncxdp: nats: connected to $URL" "$WORK/rxa.err" || fail "receiver did not connect: $(cat "$WORK/rxa.err")"
 log "OK: receiver connected once the server came up"
 
-# --- two receivers, 16 senders ---
+# --- two receivers, 16 senders, and one host that oopses (a real Debian 6.12 oops and panic,
+# from the triage fixtures, sent as plain netconsole lines) ---
 receiver rxb 6667 "$URL?id=rxb&spill=$WORK/rxb.spill"
 wait_udp_listener "$NATS_NS" 6667
+FIXTURE="$(dirname "$0")/../triage/fixtures/deb6.12-oops-panic.netconsole.jsonl"
+jq -r 'select(.event == null) | .text' "$FIXTURE" | while IFS= read -r line; do
+  printf '127.0.0.7 6665 %s\n' "$(printf '%s\n' "$line" | od -An -tx1 -v | tr -d ' \n')"
+done >"$WORK/oops.script"
 send a 6666 127.0.0.2 300 &
 SEND_A=$!
 send b 6667 127.0.0.3 300
 wait "$SEND_A"
+nsx timeout 60 "$NC_SEND" --pps 5000 --to 127.0.0.1:6667 script "$WORK/oops.script" 2>"$WORK/oops.send.err" ||
+  fail "nc_send oops: $(cat "$WORK/oops.send.err")"
 for name in rxa rxb; do
   pid_var="PID_$name"
   kill -TERM "${!pid_var}"
@@ -77,6 +84,7 @@ for name in rxa rxb; do
   [[ ! -s "$WORK/$name.spill" ]] || fail "receiver $name spilled records"
 done
 cat "$WORK/early.expect" "$WORK/a.expect" "$WORK/b.expect" >"$WORK/all.expect"
+oops_records=$(jq -r 'select(.event == null) | .text' "$FIXTURE" | wc -l)
 # The exporter's final textfile: every record acknowledged, nothing waiting or spilled.
 expect_metric() {
   local file=$1 series=$2 want=$3 got
@@ -85,15 +93,28 @@ expect_metric() {
 }
 expect_metric "$WORK/rxa.prom" 'ncxdp_sink_delivered_records_total{sink="nats",output="0"}' \
   $(($(wc -l <"$WORK/early.expect") + $(wc -l <"$WORK/a.expect")))
-expect_metric "$WORK/rxb.prom" 'ncxdp_sink_delivered_records_total{sink="nats",output="0"}' "$(wc -l <"$WORK/b.expect")"
+expect_metric "$WORK/rxb.prom" 'ncxdp_sink_delivered_records_total{sink="nats",output="0"}' \
+  $(($(wc -l <"$WORK/b.expect") + oops_records))
 for name in rxa rxb; do
   expect_metric "$WORK/$name.prom" 'ncxdp_sink_spilled_records_total{sink="nats",output="0"}' 0
   expect_metric "$WORK/$name.prom" 'ncxdp_sink_buffered_records{sink="nats",output="0"}' 0
 done
 log "OK: metrics count every record as delivered"
 nats_dump "$URL" "$WORK/stream.jsonl"
-compare_records "$WORK/stream.jsonl" "$WORK/all.expect" || fail "stream content differs from what was sent"
+jq -c 'select(.src != "127.0.0.7:6665")' "$WORK/stream.jsonl" >"$WORK/senders.jsonl"
+compare_records "$WORK/senders.jsonl" "$WORK/all.expect" || fail "stream content differs from what was sent"
+[[ $(jq -c 'select(.src == "127.0.0.7:6665")' "$WORK/stream.jsonl" | wc -l) -eq $oops_records ]] ||
+  fail "the oopsing host's records are not all in the stream"
 log "OK: $(wc -l <"$WORK/all.expect") records from 2 receivers, exactly once and in order per source"
+
+# --- triage reads the stream: the same report as from the records as a file, with the oops ---
+nsx timeout 60 "$NCXDP" triage --json --from "$URL" >"$WORK/triage-nats.json" 2>"$WORK/triage.err" ||
+  fail "triage --from: $(cat "$WORK/triage.err")"
+nsx "$NCXDP" triage --json "$WORK/stream.jsonl" >"$WORK/triage-file.json"
+cmp -s "$WORK/triage-nats.json" "$WORK/triage-file.json" || fail "triage --from nats differs from triage of the same records"
+jq -e '.hosts.seen == 25 and .hosts.affected == 1 and .clusters[0].kind == "oops"' "$WORK/triage-nats.json" >/dev/null ||
+  fail "triage --from nats: unexpected report $(jq -c '{hosts, kinds: [.clusters[].kind]}' "$WORK/triage-nats.json")"
+log "OK: ncxdp triage --from nats:// finds the oops among 25 hosts, same report as from a file"
 
 # --- tail: one source, one address, text output ---
 src=127.0.0.3:7005

@@ -9,6 +9,7 @@
 #include "app/Pipeline.h"
 #include "capture/LiveCapture.h"
 #include "capture/XskCapture.h"
+#include "metrics/TriageMetrics.h"
 
 namespace ncxdp {
 
@@ -332,6 +333,10 @@ MetricsSnapshot ReceiverMetrics::snapshot() const {
     s.xdp = xsk_->programCounters();
   }
   s.pipeline = pipeline_.stats();
+  if (triage_ != nullptr) {
+    s.hasTriage = true;
+    s.triage = triage_->liveStats();
+  }
   // Each lane sent its own busiest; the cap applies to the union.
   if (s.sources.size() > sourceSeries_) {
     std::nth_element(
@@ -357,7 +362,11 @@ std::vector<prometheus::MetricFamily> ReceiverMetrics::families(const MetricsSna
   addDecoderFamilies(f, s);
   addPipelineFamilies(f, s);
   addSourceFamilies(f, s);
-  return f.take();
+  std::vector<prometheus::MetricFamily> out = f.take();
+  if (s.hasTriage)
+    for (prometheus::MetricFamily& family : TriageMetrics::families(s.triage))
+      out.push_back(std::move(family));
+  return out;
 }
 
 }  // namespace ncxdp
