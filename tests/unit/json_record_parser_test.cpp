@@ -53,7 +53,8 @@ TEST(JsonRecordParserTest, RestoresExactBytes) {
   Record r = baseRecord();
   r.format = Format::Extended;
   r.seq = 7;
-  r.text = std::string_view("bad \xe9 byte\x01\x7f \xe2\x80\xae rtl", 23);
+  const std::string text = "bad \xe9 byte\x01\x7f \xe2\x80\xae rtl";  // invalid UTF-8, controls, bidi
+  r.text = text;
   const KeyValue dict[] = {{"k", std::string_view("\xfe\xff", 2)}, {"plain", "v"}};
   r.dict = dict;
   const std::string line = jsonOf(r);

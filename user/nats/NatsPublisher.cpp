@@ -31,6 +31,8 @@ constexpr auto kStreamRetry = std::chrono::milliseconds(1000);
 // Backstop for the wait: timers are computed exactly, this only bounds a missed wakeup.
 constexpr auto kIdleWait = std::chrono::milliseconds(200);
 constexpr std::size_t kMaxRecycled = 8192;
+constexpr auto kEvictEvery = std::chrono::seconds(60);
+constexpr auto kEvictIdle = std::chrono::minutes(10);
 constexpr std::size_t kMaxRecycledLine = 64 * 1024;
 
 std::string hostName() {
@@ -243,17 +245,42 @@ void NatsPublisher::recycle(OutRecord&& r) {
   recycleLocal_.push_back(std::move(r));
 }
 
-void NatsPublisher::enqueue(OutRecord&& r) {
-  auto [it, inserted] = laneByToken_.try_emplace(r.token, std::uint32_t(lanes_.size()));
+void NatsPublisher::enqueue(OutRecord&& r, Clock::time_point now) {
+  auto [it, inserted] = laneByToken_.try_emplace(r.token, 0);
   if (inserted) {
     auto lane = std::make_unique<Lane>();
     lane->token = r.token;
     lane->subject = spec_.prefix + "." + r.token;
-    lanes_.push_back(std::move(lane));
+    if (freeLanes_.empty()) {
+      it->second = std::uint32_t(lanes_.size());
+      lanes_.push_back(std::move(lane));
+    } else {
+      it->second = freeLanes_.back();
+      freeLanes_.pop_back();
+      lanes_[it->second] = std::move(lane);
+    }
   }
   const std::uint32_t idx = it->second;
   lanes_[idx]->queue.push_back(std::move(r));
+  lanes_[idx]->lastActive = now;
   schedule(idx);
+}
+
+// Forgets senders that have been quiet for a while, so a long run with many short-lived senders
+// keeps a bounded number of lanes. Only idle lanes go: nothing queued, in flight or listed. A
+// reused slot gets new message serials, so late answers for the old lane are ignored.
+void NatsPublisher::evictIdleLanes(Clock::time_point now) {
+  if (now - lastEviction_ < kEvictEvery) return;
+  lastEviction_ = now;
+  for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
+    const Lane* lane = lanes_[i].get();
+    if (lane == nullptr || !lane->queue.empty() || lane->awaiting || lane->listed ||
+        now - lane->lastActive < kEvictIdle)
+      continue;
+    laneByToken_.erase(lane->token);
+    lanes_[i].reset();
+    freeLanes_.push_back(i);
+  }
 }
 
 // Puts a lane with work and nothing in flight on the ready list (or parks it during a backoff).
@@ -377,7 +404,7 @@ void NatsPublisher::fail(Lane& lane, std::uint32_t idx, std::string_view why, bo
 }
 
 void NatsPublisher::handleAck(const Ack& a, Clock::time_point now) {
-  if (a.lane >= lanes_.size()) return;
+  if (a.lane >= lanes_.size() || lanes_[a.lane] == nullptr) return;
   Lane& lane = *lanes_[a.lane];
   // Only answers about the message in flight count. An earlier attempt's success is still a
   // success (the message is stored); an earlier attempt's failure is stale once a newer is out.
@@ -485,6 +512,7 @@ void NatsPublisher::connectionChanged(Clock::time_point now) {
     // An attempt sent before the disconnect may never be answered: send it again now (same id,
     // so JetStream drops it if it was stored) instead of waiting for its timeout.
     for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
+      if (lanes_[i] == nullptr) continue;
       Lane& lane = *lanes_[i];
       if (lane.awaiting) {
         lane.awaiting = false;
@@ -504,6 +532,7 @@ void NatsPublisher::spillEverything() {
   std::uint64_t total = 0;
   std::string lines;
   for (std::uint32_t i = 0; i < lanes_.size(); ++i) {
+    if (lanes_[i] == nullptr) continue;
     Lane& lane = *lanes_[i];
     std::size_t bytes = 0;
     for (OutRecord& r : lane.queue) {
@@ -565,7 +594,7 @@ void NatsPublisher::run() {
       drainDeadline_ = now + std::chrono::milliseconds(spec_.drainMs);
     }
     if (connChanged) connectionChanged(now);
-    for (OutRecord& r : incoming) enqueue(std::move(r));
+    for (OutRecord& r : incoming) enqueue(std::move(r), now);
     incoming.clear();
     for (const Ack& a : acks) handleAck(a, now);
     acks.clear();
@@ -574,6 +603,7 @@ void NatsPublisher::run() {
     while (!timeouts_.empty() && timeouts_.front().at <= now) {
       const Timeout t = timeouts_.front();
       timeouts_.pop_front();
+      if (lanes_[t.lane] == nullptr) continue;
       Lane& lane = *lanes_[t.lane];
       if (lane.awaiting && lane.serial == t.serial && lane.attempt == t.attempt)
         fail(lane, t.lane, "no acknowledgement within " + std::to_string(spec_.ackTimeoutMs) + " ms", false,
@@ -606,6 +636,8 @@ void NatsPublisher::run() {
       for (std::uint32_t idx : ready_) parked_.push_back(idx);
       ready_.clear();
     }
+
+    evictIdleLanes(now);
 
     if (finishing) {
       if (bufferedRecords_.load(std::memory_order_relaxed) == 0) break;

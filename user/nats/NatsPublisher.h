@@ -114,14 +114,16 @@ class NatsPublisher {
     std::uint32_t attempt = 0;
     bool awaiting = false;  // an attempt is out and unanswered
     std::chrono::steady_clock::time_point retryAt{};
-    int failures = 0;     // consecutive, for the backoff
-    bool listed = false;  // in ready_ or parked_
+    int failures = 0;                                    // consecutive, for the backoff
+    bool listed = false;                                 // in ready_ or parked_
+    std::chrono::steady_clock::time_point lastActive{};  // last record queued
   };
 
   static void onMessage(natsConnection* nc, natsSubscription* sub, natsMsg* msg, void* self);
   static void onSubscriptionDone(void* self);
   void run();
-  void enqueue(OutRecord&& r);
+  void enqueue(OutRecord&& r, std::chrono::steady_clock::time_point now);
+  void evictIdleLanes(std::chrono::steady_clock::time_point now);
   void handleAck(const Ack& a, std::chrono::steady_clock::time_point now);
   void fail(Lane& lane, std::uint32_t laneIdx, std::string_view why, bool backoff,
             std::chrono::steady_clock::time_point now);
@@ -165,7 +167,9 @@ class NatsPublisher {
   std::atomic<std::uint64_t> spilled_{0};
 
   // Publisher-thread state.
-  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // null: a slot freed by evictIdleLanes
+  std::vector<std::uint32_t> freeLanes_;
+  std::chrono::steady_clock::time_point lastEviction_{};
   std::unordered_map<std::string, std::uint32_t> laneByToken_;
   std::deque<std::uint32_t> ready_;    // lanes that may send now
   std::vector<std::uint32_t> parked_;  // lanes waiting for a connection, the stream or a backoff
