@@ -82,8 +82,10 @@ log "OK: $want records from 2 receivers, exactly once and in order per source, a
 # --- durable consumer: read part, stop, go on where it stopped ---
 src=127.0.0.2:7003
 per_source=$(jq -c --arg s "$src" 'select(.src == $s)' "$WORK/all.expect" | wc -l)
-nsx timeout 30 "$NCXDP" tail --from "$NATS_URLS" --source "$src" --durable reader1 --json >"$WORK/d1.jsonl"
+nsx timeout 60 "$NCXDP" tail --from "$NATS_URLS" --source "$src" --durable reader1 --json >"$WORK/d1.jsonl" \
+  2>"$WORK/d1.err" || fail "durable first read: $(cat "$WORK/d1.err")"
 [[ $(wc -l <"$WORK/d1.jsonl") -eq $per_source ]] || fail "durable first read: $(wc -l <"$WORK/d1.jsonl") of $per_source"
-nsx timeout 30 "$NCXDP" tail --from "$NATS_URLS" --source "$src" --durable reader1 --json >"$WORK/d2.jsonl"
+nsx timeout 60 "$NCXDP" tail --from "$NATS_URLS" --source "$src" --durable reader1 --json >"$WORK/d2.jsonl" \
+  2>"$WORK/d2.err" || fail "durable second read: $(cat "$WORK/d2.err")"
 [[ ! -s "$WORK/d2.jsonl" ]] || fail "durable second read repeated $(wc -l <"$WORK/d2.jsonl") records"
 log "OK: durable consumer reads $per_source records of $src once"

@@ -119,12 +119,14 @@ log "OK: ncxdp triage --from nats:// finds the oops among 25 hosts, same report 
 # --- tail: one source, one address, text output ---
 src=127.0.0.3:7005
 want=$(jq -c --arg s "$src" 'select(.src == $s)' "$WORK/all.expect" | wc -l)
-nsx timeout 30 "$NCXDP" tail --from "$URL" --source "$src" >"$WORK/one.txt"
+nsx timeout 60 "$NCXDP" tail --from "$URL" --source "$src" >"$WORK/one.txt" 2>"$WORK/one.err" ||
+  fail "tail --source $src: $(cat "$WORK/one.err")"
 [[ $(wc -l <"$WORK/one.txt") -eq $want ]] || fail "tail --source $src: $(wc -l <"$WORK/one.txt") lines, want $want"
 [[ $(awk '{print $2}' "$WORK/one.txt" | sort -u) == "$src" ]] || fail "tail --source printed other sources"
 grep -q "ncxdp test message 0 from $src" "$WORK/one.txt" || fail "tail text lacks the first message"
 want=$(jq -c 'select(.src | startswith("127.0.0.2:"))' "$WORK/all.expect" | wc -l)
-nsx timeout 30 "$NCXDP" tail --from "$URL" --source 127.0.0.2 --json >"$WORK/addr.jsonl"
+nsx timeout 60 "$NCXDP" tail --from "$URL" --source 127.0.0.2 --json >"$WORK/addr.jsonl" 2>"$WORK/addr.err" ||
+  fail "tail --source 127.0.0.2: $(cat "$WORK/addr.err")"
 [[ $(wc -l <"$WORK/addr.jsonl") -eq $want ]] || fail "tail --source 127.0.0.2: $(wc -l <"$WORK/addr.jsonl"), want $want"
 rc=0
 nsx timeout 30 "$NCXDP" tail --from "$URL" --stream NOPE 2>"$WORK/nope.err" >/dev/null || rc=$?

@@ -2,8 +2,10 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "nats/NatsConnection.h"
 #include "nats/SubjectToken.h"
@@ -14,6 +16,9 @@ namespace {
 
 constexpr int kFetchBatch = 256;
 constexpr std::int64_t kFetchWaitMs = 500;
+// Each attempt waits up to the JetStream context's 5 s; six of them outlast an election.
+constexpr int kBindAttempts = 6;
+constexpr auto kBindRetry = std::chrono::milliseconds(500);
 
 // "10.0.0.5:6665" -> its token; "10.0.0.5" / "fd00::5" -> the token prefix of all its ports.
 void sourceFilter(const std::string& source, std::string& token, std::string& tokenPrefix) {
@@ -54,10 +59,20 @@ NatsReader::NatsReader(const NatsReaderConfig& config) : config_(config) {
   so.Config.AckPolicy = js_AckAll;
   so.ManualAck = true;
   if (config_.durable.empty()) so.Config.InactiveThreshold = std::int64_t(60) * 1'000'000'000;
+  // Right after a leader change the JetStream API may not answer for a few seconds (leaders are
+  // being elected, a replicated consumer waits for its peers): wait that out instead of failing.
+  natsStatus s = NATS_OK;
   jsErrCode jerr = jsErrCode(0);
-  const natsStatus s =
-      js_PullSubscribe(&sub_, conn_->js(), filter_.c_str(),
-                       config_.durable.empty() ? nullptr : config_.durable.c_str(), nullptr, &so, &jerr);
+  for (int attempt = 1;; ++attempt) {
+    jerr = jsErrCode(0);
+    s = js_PullSubscribe(&sub_, conn_->js(), filter_.c_str(),
+                         config_.durable.empty() ? nullptr : config_.durable.c_str(), nullptr, &so, &jerr);
+    if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || attempt == kBindAttempts) break;
+    if (attempt == 1)
+      std::fprintf(stderr, "ncxdp: nats: JetStream at %s is not answering yet (%s); retrying\n",
+                   config_.spec.serverList().c_str(), natsStatus_GetText(s));
+    std::this_thread::sleep_for(kBindRetry);
+  }
   if (s != NATS_OK) {
     std::string why = natsErrorText(s);
     if (jerr == JSStreamNotFoundErr || s == NATS_NOT_FOUND)
