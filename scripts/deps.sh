@@ -13,6 +13,8 @@ packages=(
   # tests: GoogleTest, libFuzzer/sanitizer runtimes, namespaces, captures, JSON checks
   googletest libgtest-dev libgmock-dev libclang-rt-14-dev libbenchmark-dev
   iproute2 tcpdump jq procps iputils-ping netcat-openbsd valgrind
+  # capture benchmarks: veth offloads and threaded NAPI, CPU pinning (util-linux), the storm checker
+  ethtool util-linux
   # metrics: a real Prometheus server and promtool for the exporter tests
   prometheus
   # kernel tests: Debian kernels booted under qemu with a busybox initramfs

@@ -187,3 +187,43 @@ TEST(ReceiverMetrics, FollowsPrometheusNamingAndEveryFamilyHasHelp) {
 
 }  // namespace
 }  // namespace ncxdp
+
+namespace ncxdp {
+namespace {
+
+TEST(ReceiverMetrics, RemoteOutputsExportDeliveryBufferAndSpill) {
+  MetricsSnapshot s;
+  s.command = "listen";
+  s.path = "socket";
+  s.lanes.push_back(LaneMetrics{});
+  SinkReport jsonl;
+  jsonl.name = "jsonl";
+  jsonl.stats.records = 10;
+  SinkReport nats;
+  nats.name = "nats";
+  nats.stats.records = 10;
+  nats.stats.remote = true;
+  nats.stats.connected = true;
+  nats.stats.delivered = 7;
+  nats.stats.spilled = 1;
+  nats.stats.retries = 4;
+  nats.stats.bufferedRecords = 2;
+  nats.stats.bufferedBytes = 900;
+  s.pipeline.sinks = {jsonl, nats};
+  const auto f = ReceiverMetrics::families(s);
+  const std::vector<ClientMetric::Label> at{{"sink", "nats"}, {"output", "1"}};
+  EXPECT_EQ(value(f, "ncxdp_sink_delivered_records_total", at), 7);
+  EXPECT_EQ(value(f, "ncxdp_sink_spilled_records_total", at), 1);
+  EXPECT_EQ(value(f, "ncxdp_sink_retries_total", at), 4);
+  EXPECT_EQ(value(f, "ncxdp_sink_buffered_records", at), 2);
+  EXPECT_EQ(value(f, "ncxdp_sink_buffered_bytes", at), 900);
+  EXPECT_EQ(value(f, "ncxdp_sink_connected", at), 1);
+  // Only the remote output has these series; a file output has nothing to acknowledge.
+  EXPECT_EQ(find(f, "ncxdp_sink_delivered_records_total")->metric.size(), 1u);
+
+  s.pipeline.sinks = {jsonl};
+  EXPECT_EQ(find(ReceiverMetrics::families(s), "ncxdp_sink_delivered_records_total"), nullptr);
+}
+
+}  // namespace
+}  // namespace ncxdp

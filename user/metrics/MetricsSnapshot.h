@@ -13,6 +13,7 @@
 #include "capture/LiveCapture.h"
 #include "capture/XdpProgram.h"
 #include "capture/XskSocket.h"
+#include "triage/TriageSink.h"
 
 namespace ncxdp {
 
@@ -34,6 +35,9 @@ struct MetricsSnapshot {
   std::size_t sourceLimit = 0;
   std::vector<SourceSample> sources;
   double startTimeSeconds = 0;  // process start, Unix time
+  // --triage: the clustering's counters.
+  bool hasTriage = false;
+  TriageLiveStats triage;
 };
 
 }  // namespace ncxdp

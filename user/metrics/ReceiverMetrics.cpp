@@ -9,6 +9,7 @@
 #include "app/Pipeline.h"
 #include "capture/LiveCapture.h"
 #include "capture/XskCapture.h"
+#include "metrics/TriageMetrics.h"
 
 namespace ncxdp {
 
@@ -194,6 +195,9 @@ void addDecoderFamilies(Families& f, const MetricsSnapshot& s) {
                    {}, double(d.sourcesEvicted));
 }
 
+// Defined below, next to the other optional families.
+void addRemoteSinkFamilies(Families& f, const MetricsSnapshot& s);
+
 void addPipelineFamilies(Families& f, const MetricsSnapshot& s) {
   MetricFamily& capacity =
       f.gauge("ncxdp_ring_capacity_bytes", "Size of each ring between a capture thread and the outputs");
@@ -227,9 +231,41 @@ void addPipelineFamilies(Families& f, const MetricsSnapshot& s) {
     Families::sample(sinkRecords, at, double(sink.stats.records));
     Families::sample(sinkErrors, at, double(sink.stats.writeErrors));
   }
+  addRemoteSinkFamilies(f, s);
   Families::sample(
       f.gauge("ncxdp_sink_failed", "1 once an output failed fatally and later records are being discarded"),
       {}, s.pipeline.sinkFailed ? 1 : 0);
+}
+
+// Outputs that deliver to a server and wait for acknowledgements (nats): what arrived, what
+// waits, what was set aside. Left out entirely when no such output is configured.
+void addRemoteSinkFamilies(Families& f, const MetricsSnapshot& s) {
+  bool any = false;
+  for (const SinkReport& sink : s.pipeline.sinks) any = any || sink.stats.remote;
+  if (!any) return;
+  MetricFamily& delivered =
+      f.counter("ncxdp_sink_delivered_records_total",
+                "Records the output's server acknowledged (stored; replicated when so configured)");
+  MetricFamily& spilled =
+      f.counter("ncxdp_sink_spilled_records_total",
+                "Records the output could not deliver and wrote to its local spill file instead");
+  MetricFamily& retries = f.counter("ncxdp_sink_retries_total",
+                                    "Delivery attempts repeated after an error, a timeout or a reconnect");
+  MetricFamily& buffered = f.gauge("ncxdp_sink_buffered_records", "Records waiting for an acknowledgement");
+  MetricFamily& bufferedBytes =
+      f.gauge("ncxdp_sink_buffered_bytes", "Memory held by records waiting for an acknowledgement");
+  MetricFamily& connected = f.gauge("ncxdp_sink_connected", "1 while the output has a server connection");
+  for (std::size_t i = 0; i < s.pipeline.sinks.size(); ++i) {
+    const SinkReport& sink = s.pipeline.sinks[i];
+    if (!sink.stats.remote) continue;
+    const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
+    Families::sample(delivered, at, double(sink.stats.delivered));
+    Families::sample(spilled, at, double(sink.stats.spilled));
+    Families::sample(retries, at, double(sink.stats.retries));
+    Families::sample(buffered, at, double(sink.stats.bufferedRecords));
+    Families::sample(bufferedBytes, at, double(sink.stats.bufferedBytes));
+    Families::sample(connected, at, sink.stats.connected ? 1 : 0);
+  }
 }
 
 void addSourceFamilies(Families& f, const MetricsSnapshot& s) {
@@ -297,6 +333,10 @@ MetricsSnapshot ReceiverMetrics::snapshot() const {
     s.xdp = xsk_->programCounters();
   }
   s.pipeline = pipeline_.stats();
+  if (triage_ != nullptr) {
+    s.hasTriage = true;
+    s.triage = triage_->liveStats();
+  }
   // Each lane sent its own busiest; the cap applies to the union.
   if (s.sources.size() > sourceSeries_) {
     std::nth_element(
@@ -322,7 +362,11 @@ std::vector<prometheus::MetricFamily> ReceiverMetrics::families(const MetricsSna
   addDecoderFamilies(f, s);
   addPipelineFamilies(f, s);
   addSourceFamilies(f, s);
-  return f.take();
+  std::vector<prometheus::MetricFamily> out = f.take();
+  if (s.hasTriage)
+    for (prometheus::MetricFamily& family : TriageMetrics::families(s.triage))
+      out.push_back(std::move(family));
+  return out;
 }
 
 }  // namespace ncxdp

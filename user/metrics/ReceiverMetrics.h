@@ -17,6 +17,7 @@ namespace ncxdp {
 
 class LiveCapture;
 class Pipeline;
+class TriageSink;
 class XskCapture;
 
 class ReceiverMetrics : public prometheus::Collectable {
@@ -25,6 +26,9 @@ class ReceiverMetrics : public prometheus::Collectable {
   // the capture must have been told with publishSources() before it started.
   ReceiverMetrics(const LiveCapture& capture, const Pipeline& pipeline, std::string command,
                   std::size_t sourceSeries);
+
+  // --triage: export its counters too. Call before the endpoint serves; the sink outlives this.
+  void setTriage(const TriageSink* triage) { triage_ = triage; }
 
   // Any thread (the exporter's HTTP threads, the main thread writing the textfile).
   std::vector<prometheus::MetricFamily> Collect() const override;
@@ -41,6 +45,7 @@ class ReceiverMetrics : public prometheus::Collectable {
   std::string command_;
   std::size_t sourceSeries_;
   double startTimeSeconds_;
+  const TriageSink* triage_ = nullptr;
 };
 
 }  // namespace ncxdp

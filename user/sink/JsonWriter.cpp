@@ -1,6 +1,7 @@
 #include "sink/JsonWriter.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "sink/Utf8.h"
 
@@ -33,6 +34,19 @@ void appendUnicodeEscape(std::uint32_t cp, std::string& out) {
 bool escapedCodePoint(std::uint32_t cp) {
   return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ||
          cp == 0x2028 || cp == 0x2029;
+}
+
+// True when any of the 8 bytes at p is a control byte, '"', '\\', DEL or not ASCII.
+bool needsAttention(const unsigned char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto hasZero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  // Bytes >= 0x80 are caught by the high bit; below 0x20 by the borrow of subtracting 0x20.
+  const std::uint64_t control = (w - 0x20 * kOnes) & ~w & kHigh;
+  return ((w & kHigh) | control | hasZero(w ^ ('"' * kOnes)) | hasZero(w ^ ('\\' * kOnes)) |
+          hasZero(w ^ (0x7f * kOnes))) != 0;
 }
 
 void appendNullableU64(const std::optional<std::uint64_t>& v, std::string& out) {
@@ -70,6 +84,13 @@ bool JsonWriter::appendString(std::string_view s, std::string& out) {
   std::size_t i = 0;
   bool valid = true;
   while (i < n) {
+    // Eight plain bytes at a time: most kernel text is printable ASCII, and testing a word for
+    // "any byte < 0x20, == '"', == '\\' or >= 0x7f" is a handful of instructions (the usual
+    // has-zero-byte trick) instead of a branch per byte.
+    if (n - i >= 8 && !needsAttention(p + i)) {
+      i += 8;
+      continue;
+    }
     const unsigned char c = p[i];
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
       ++i;

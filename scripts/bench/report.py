@@ -1,0 +1,147 @@
+#!/usr/bin/python3
+"""Turns scripts/bench/capture.sh results (capture.jsonl) into the markdown tables of
+docs/benchmarks.md and a PNG plot of offered vs delivered rate per receiver.
+
+    report.py RESULTS.jsonl OUT.md OUT.png
+"""
+import json
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+NAMES = {
+    "attach": "ncxdp attach (XDP/AF_XDP, jsonl)",
+    "listen": "ncxdp listen (recvmmsg, jsonl)",
+    "recvfrom": "naive recvfrom loop",
+    "afxdp": "bare AF_XDP loop",
+}
+ORDER = ["attach", "listen", "recvfrom", "afxdp"]
+
+
+def load(path):
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def kpps(v):
+    return f"{v / 1000:.0f}k"
+
+
+def main():
+    rows = load(sys.argv[1])
+    md, png = sys.argv[2], sys.argv[3]
+    machine = next((r for r in rows if r["kind"] == "machine"), {})
+    end = next((r for r in rows if r["kind"] == "machine_end"), {})
+    trials = [r for r in rows if r["kind"] == "trial"]
+    zero = {(r["receiver"], r["payload"]): r["pps"] for r in rows if r["kind"] == "zero_loss"}
+    storms = [r for r in rows if r["kind"] == "storm"]
+    notes = [r for r in rows if r["kind"] == "note"]
+    receivers = [r for r in ORDER if any(t["receiver"] == r for t in trials)]
+    payloads = sorted({t["payload"] for t in trials})
+    out = []
+    out.append(f"Machine: {machine.get('nproc')} vCPU {machine.get('cpu')}, kernel {machine.get('kernel')}; "
+               f"scheduling `{machine.get('sched')}`, {machine.get('window_s')} s per trial, loss tolerance "
+               f"{machine.get('loss_tolerance')}.")
+    out.append(f"Load at start: `{machine.get('uptime', '').strip()}`; at end: `{end.get('uptime', '').strip()}`.")
+    out.append("")
+
+    def at(rec, payload, phase):
+        return next((t for t in trials if t["receiver"] == rec and t["payload"] == payload and t["phase"] == phase),
+                    None)
+
+    def cost(rec, payload):
+        # CPU per message at the lossless rate: the receiver process and the NAPI thread.
+        rate = zero.get((rec, payload), 0)
+        cands = [t for t in trials if t["receiver"] == rec and t["payload"] == payload and t["target_pps"] == rate
+                 and t["zero_loss"]]
+        if not cands:
+            return None
+        t = cands[-1]
+        return (1e6 * t["cpu_s"] / max(t["delivered"], 1), 1e6 * t["napi_cpu_s"] / max(t["delivered"], 1),
+                t["rss_kb"] / 1024)
+
+    for payload in payloads:
+        out.append(f"**{payload}-byte payloads**")
+        out.append("")
+        out.append("| receiver | lossless rate | 1.5x: offered -> delivered (loss) | 2x: offered -> delivered (loss) "
+                   "| flat out: offered -> delivered | CPU us/msg receiver + NAPI | peak RSS |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|")
+        for rec in receivers:
+            cells = [NAMES[rec], f"{zero.get((rec, payload), 0):,}/s"]
+            for phase in ("overload-1.5x", "overload-2x", "flat-out"):
+                t = at(rec, payload, phase)
+                if t is None:
+                    cells.append("-")
+                elif phase == "flat-out":
+                    cells.append(f"{kpps(t['offered_pps'])} -> {kpps(t['delivered_pps'])}")
+                else:
+                    cells.append(f"{kpps(t['offered_pps'])} -> {kpps(t['delivered_pps'])} ({100 * t['loss'] / max(t['sent'], 1):.1f}%)")
+            c = cost(rec, payload)
+            cells.append(f"{c[0]:.2f} + {c[1]:.2f}" if c else "-")
+            cells.append(f"{c[2]:.0f} MiB" if c else "-")
+            out.append("| " + " | ".join(cells) + " |")
+        out.append("")
+        a, l, x = (zero.get((r, payload), 0) for r in ("attach", "listen", "afxdp"))
+        checks = []
+        if a and l:
+            checks.append(f"attach / listen lossless = {a / l:.2f} (target >= 1.5)")
+        if a and x:
+            checks.append(f"attach / bare AF_XDP lossless = {a / x:.2f} (target >= 0.9)")
+        ta, tl = at("attach", payload, "overload-2x"), at("listen", payload, "overload-2x")
+        if ta and tl:
+            checks.append(f"delivered at 2x: attach {kpps(ta['delivered_pps'])} vs listen {kpps(tl['delivered_pps'])} "
+                          f"= {ta['delivered_pps'] / max(tl['delivered_pps'], 1):.2f}x (target >= 2)")
+        fa, fl = at("attach", payload, "flat-out"), at("listen", payload, "flat-out")
+        if fa and fl:
+            checks.append(f"delivered flat out: attach {kpps(fa['delivered_pps'])} vs listen "
+                          f"{kpps(fl['delivered_pps'])} = {fa['delivered_pps'] / max(fl['delivered_pps'], 1):.2f}x")
+        out.extend(f"- {c}" for c in checks)
+        out.append("")
+
+    if storms:
+        s0 = storms[0]
+        out.append(f"**Mass-panic storm**: {s0['hosts']:,} hosts x {s0['burst']}-message panic burst "
+                   f"({s0['records']:,} records in {s0['datagrams']:,} datagrams) sent in about {s0['send_s']:.1f} s")
+        out.append("")
+        out.append("| receiver | captured | how counted | drain after the storm | peak RSS | CPU receiver + NAPI |")
+        out.append("|---|---:|---|---:|---:|---:|")
+        for rec in ORDER:
+            s = next((x for x in storms if x["receiver"] == rec), None)
+            if s is None:
+                continue
+            how = ("records matched exactly (`ncxdp-storm check`)" if s["check"] else "datagrams counted")
+            out.append(f"| {NAMES[rec]} | {s['captured_pct']:.3f}% | {how} | {s['drain_s']:.2f} s | "
+                       f"{s['rss_kb'] / 1024:.0f} MiB | {s['cpu_s']:.2f} + {s['napi_cpu_s']:.2f} s |")
+        out.append("")
+    for n in notes:
+        if n["receiver"] == "netconsd":
+            out.append("netconsd: " + (f"found at {n['path']} but not measured" if n["found"]
+                                        else "not on PATH on this machine, so not measured (it is never vendored)."))
+    with open(md, "w") as f:
+        f.write("\n".join(out) + "\n")
+
+    fig, axes = plt.subplots(1, len(payloads), figsize=(6 * len(payloads), 5), squeeze=False)
+    for ax, payload in zip(axes[0], payloads):
+        top = 0
+        for rec in receivers:
+            pts = sorted((t["offered_pps"], t["delivered_pps"]) for t in trials
+                         if t["receiver"] == rec and t["payload"] == payload)
+            if not pts:
+                continue
+            ax.plot([p[0] / 1e6 for p in pts], [p[1] / 1e6 for p in pts], "o-", ms=3, label=NAMES[rec])
+            top = max(top, max(p[0] for p in pts))
+        ax.plot([0, top / 1e6], [0, top / 1e6], "k:", lw=1, label="offered = delivered")
+        ax.set_title(f"{payload}-byte payloads, one receiving core")
+        ax.set_xlabel("offered (M datagrams/s)")
+        ax.set_ylabel("delivered (M datagrams/s)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(png, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
