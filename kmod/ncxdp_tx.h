@@ -17,13 +17,13 @@
 #include "wire_format.h"
 
 /* netconsole's userdata limits (6.9 - 6.17): "<space>key=value\n" in 256 bytes, 16 entries. */
-#define NCX_EXTRADATA_ENTRY_LEN	256
-#define NCX_EXTRADATA_VALUE_LEN	200
+#define NCX_EXTRADATA_ENTRY_LEN 256
+#define NCX_EXTRADATA_VALUE_LEN 200
 #define NCX_EXTRADATA_NAME_LEN	(NCX_EXTRADATA_ENTRY_LEN - NCX_EXTRADATA_VALUE_LEN - 3)
 #define NCX_EXTRADATA_ITEMS	16
 #define NCX_SYSDATA_FIELDS	4
 
-#define NCX_CMDLINE_PREFIX	"cmdline"
+#define NCX_CMDLINE_PREFIX "cmdline"
 
 /**
  * struct ncx_target - one destination, from the targets= parameter or from configfs.
@@ -48,25 +48,25 @@
  * @buf:		the payload being built; under the spinlock.
  */
 struct ncx_target {
-	struct list_head	list;
-	struct config_group	group;
-	struct config_group	userdata_group;
-	bool			in_configfs;
-	bool			enabled;
-	bool			extended;
-	bool			release;
-	bool			local_ipv6;
-	bool			remote_ipv6;
-	bool			has_dev_mac;
-	u8			dev_mac[ETH_ALEN];
-	struct netpoll		np;
-	u32			sysdata_fields;
-	u32			msgcounter;
-	u64			transmit_errors;
-	size_t			userdata_len;
-	char			userdata[NCX_EXTRADATA_ENTRY_LEN * NCX_EXTRADATA_ITEMS];
-	char			sysdata[NCX_EXTRADATA_ENTRY_LEN * NCX_SYSDATA_FIELDS];
-	char			buf[NCX_MAX_PRINT_CHUNK];
+	struct list_head list;
+	struct config_group group;
+	struct config_group userdata_group;
+	bool in_configfs;
+	bool enabled;
+	bool extended;
+	bool release;
+	bool local_ipv6;
+	bool remote_ipv6;
+	bool has_dev_mac;
+	u8 dev_mac[ETH_ALEN];
+	struct netpoll np;
+	u32 sysdata_fields;
+	u32 msgcounter;
+	u64 transmit_errors;
+	size_t userdata_len;
+	char userdata[NCX_EXTRADATA_ENTRY_LEN * NCX_EXTRADATA_ITEMS];
+	char sysdata[NCX_EXTRADATA_ENTRY_LEN * NCX_SYSDATA_FIELDS];
+	char buf[NCX_MAX_PRINT_CHUNK];
 };
 
 /* Every target; the spinlock because consoles write with interrupts off. */

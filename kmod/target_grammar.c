@@ -285,8 +285,9 @@ int ncx_parse_target(const char *str, size_t len, struct ncx_target_config *cfg,
 				return fail(err, str, "dev", cur, n,
 					    "device name longer than 15 characters");
 			if (!valid_dev_name(cur, n))
-				return fail(err, str, "dev", cur, n,
-					    "device name with '/', whitespace or a control character");
+				return fail(
+					err, str, "dev", cur, n,
+					"device name with '/', whitespace or a control character");
 			memcpy(cfg->dev_name, cur, n);
 			cfg->dev_name[n] = '\0';
 		}

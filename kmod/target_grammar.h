@@ -27,7 +27,7 @@ extern "C" {
 #define NCX_ETH_ALEN		6
 #define NCX_MAX_PARAM_LEN	256
 #define NCX_DEFAULT_LOCAL_PORT	6665
-#define NCX_DEFAULT_REMOTE_PORT	6666
+#define NCX_DEFAULT_REMOTE_PORT 6666
 #define NCX_DEFAULT_DEV		"eth0"
 
 /* An IPv4 address sits in the first four bytes, as in the kernel's union inet_addr. */
@@ -36,26 +36,26 @@ struct ncx_ip {
 };
 
 struct ncx_target_config {
-	bool extended;		/* '+': extended format */
-	bool release;		/* 'r': kernel release before the header (needs '+') */
-	bool ipv6;		/* both addresses are IPv6 */
-	bool has_local_ip;	/* otherwise netpoll takes the device's address */
-	bool has_dev_mac;	/* <dev> was a MAC address: bind to the device that has it */
+	bool extended;	   /* '+': extended format */
+	bool release;	   /* 'r': kernel release before the header (needs '+') */
+	bool ipv6;	   /* both addresses are IPv6 */
+	bool has_local_ip; /* otherwise netpoll takes the device's address */
+	bool has_dev_mac;  /* <dev> was a MAC address: bind to the device that has it */
 	uint16_t local_port;
 	uint16_t remote_port;
 	struct ncx_ip local_ip;
 	struct ncx_ip remote_ip;
 	char dev_name[NCX_IFNAMSIZ];
 	uint8_t dev_mac[NCX_ETH_ALEN];
-	uint8_t remote_mac[NCX_ETH_ALEN];	/* broadcast unless given */
+	uint8_t remote_mac[NCX_ETH_ALEN]; /* broadcast unless given */
 };
 
 /* Where and why a target string was refused. */
 struct ncx_parse_error {
-	const char *field;	/* "flags", "src-port", "src-ip", "dev", "tgt-port", ... */
-	size_t offset;		/* 0-based byte offset of the bad text in the target string */
-	size_t len;		/* length of the bad text (may be 0: something is missing) */
-	const char *reason;	/* human-readable, no trailing newline */
+	const char *field;  /* "flags", "src-port", "src-ip", "dev", "tgt-port", ... */
+	size_t offset;	    /* 0-based byte offset of the bad text in the target string */
+	size_t len;	    /* length of the bad text (may be 0: something is missing) */
+	const char *reason; /* human-readable, no trailing newline */
 };
 
 /* Fills @cfg with netconsole's defaults: ports 6665/6666, eth0, broadcast MAC, IPv4. */

@@ -327,26 +327,19 @@ CONFIGFS_ATTR_RO(ncx_, local_mac);
 CONFIGFS_ATTR(ncx_, remote_mac);
 CONFIGFS_ATTR_RO(ncx_, transmit_errors);
 
+/* clang-format off: one attribute per line */
 static struct configfs_attribute *ncx_target_attrs[] = {
-	&ncx_attr_enabled,
-	&ncx_attr_extended,
-	&ncx_attr_release,
-	&ncx_attr_dev_name,
-	&ncx_attr_local_port,
-	&ncx_attr_remote_port,
-	&ncx_attr_local_ip,
-	&ncx_attr_remote_ip,
-	&ncx_attr_local_mac,
-	&ncx_attr_remote_mac,
-	&ncx_attr_transmit_errors,
-	NULL,
+	&ncx_attr_enabled,    &ncx_attr_extended,    &ncx_attr_release,		&ncx_attr_dev_name,
+	&ncx_attr_local_port, &ncx_attr_remote_port, &ncx_attr_local_ip,	&ncx_attr_remote_ip,
+	&ncx_attr_local_mac,  &ncx_attr_remote_mac,  &ncx_attr_transmit_errors, NULL,
 };
+/* clang-format on */
 
 /* ---- userdata/<key>/value and the sysdata toggles ---- */
 
 struct ncx_userdatum {
-	struct config_item	item;
-	char			value[NCX_EXTRADATA_VALUE_LEN];
+	struct config_item item;
+	char value[NCX_EXTRADATA_VALUE_LEN];
 };
 
 static struct ncx_userdatum *to_userdatum(struct config_item *item)
@@ -363,8 +356,7 @@ static struct ncx_target *userdata_target(struct config_group *group)
 /* Userdata entries plus enabled sysdata fields: netconsole's one budget of 16. */
 static size_t count_extradata_entries(struct ncx_target *nt)
 {
-	return list_count_nodes(&nt->userdata_group.cg_children) +
-	       hweight32(nt->sysdata_fields);
+	return list_count_nodes(&nt->userdata_group.cg_children) + hweight32(nt->sysdata_fields);
 }
 
 /* Rebuilds nt->userdata from the entries; su_mutex and ncx_config_mutex held. */
@@ -443,9 +435,9 @@ static struct configfs_item_operations userdatum_ops = {
 };
 
 static const struct config_item_type userdatum_type = {
-	.ct_item_ops	= &userdatum_ops,
-	.ct_attrs	= userdatum_attrs,
-	.ct_owner	= THIS_MODULE,
+	.ct_item_ops = &userdatum_ops,
+	.ct_attrs = userdatum_attrs,
+	.ct_owner = THIS_MODULE,
 };
 
 static ssize_t show_sysdata(struct config_item *item, char *buf, u32 field)
@@ -455,8 +447,7 @@ static ssize_t show_sysdata(struct config_item *item, char *buf, u32 field)
 	return sysfs_emit(buf, "%d\n", !!(READ_ONCE(nt->sysdata_fields) & field));
 }
 
-static ssize_t store_sysdata(struct config_item *item, const char *buf, size_t count,
-			     u32 field)
+static ssize_t store_sysdata(struct config_item *item, const char *buf, size_t count, u32 field)
 {
 	struct ncx_target *nt = userdata_target(to_config_group(item));
 	unsigned long flags;
@@ -489,22 +480,24 @@ out_unlock:
 	return ret;
 }
 
-#define NCX_SYSDATA_ATTR(name, field)						\
-static ssize_t sysdata_##name##_show(struct config_item *item, char *buf)	\
-{										\
-	return show_sysdata(item, buf, field);					\
-}										\
-static ssize_t sysdata_##name##_store(struct config_item *item,		\
-				      const char *buf, size_t count)		\
-{										\
-	return store_sysdata(item, buf, count, field);				\
-}										\
-CONFIGFS_ATTR(sysdata_, name)
+/* clang-format off: a macro that defines functions, laid out like them */
+#define NCX_SYSDATA_ATTR(name, field)                                                              \
+	static ssize_t sysdata_##name##_show(struct config_item *item, char *buf)                  \
+	{                                                                                          \
+		return show_sysdata(item, buf, field);                                             \
+	}                                                                                          \
+	static ssize_t sysdata_##name##_store(struct config_item *item, const char *buf,           \
+					      size_t count)                                        \
+	{                                                                                          \
+		return store_sysdata(item, buf, count, field);                                     \
+	}                                                                                          \
+	CONFIGFS_ATTR(sysdata_, name)
 
 NCX_SYSDATA_ATTR(cpu_nr_enabled, NCX_SYSDATA_CPU_NR);
 NCX_SYSDATA_ATTR(taskname_enabled, NCX_SYSDATA_TASKNAME);
 NCX_SYSDATA_ATTR(release_enabled, NCX_SYSDATA_RELEASE);
 NCX_SYSDATA_ATTR(msgid_enabled, NCX_SYSDATA_MSGID);
+/* clang-format on */
 
 static struct configfs_attribute *userdata_attrs[] = {
 	&sysdata_attr_cpu_nr_enabled,
@@ -549,14 +542,14 @@ static void userdatum_drop(struct config_group *group, struct config_item *item)
 }
 
 static struct configfs_group_operations userdata_ops = {
-	.make_item	= userdatum_make_item,
-	.drop_item	= userdatum_drop,
+	.make_item = userdatum_make_item,
+	.drop_item = userdatum_drop,
 };
 
 static const struct config_item_type userdata_type = {
-	.ct_group_ops	= &userdata_ops,
-	.ct_attrs	= userdata_attrs,
-	.ct_owner	= THIS_MODULE,
+	.ct_group_ops = &userdata_ops,
+	.ct_attrs = userdata_attrs,
+	.ct_owner = THIS_MODULE,
 };
 
 /* ---- targets ---- */
@@ -567,13 +560,13 @@ static void ncx_target_release(struct config_item *item)
 }
 
 static struct configfs_item_operations ncx_target_item_ops = {
-	.release	= ncx_target_release,
+	.release = ncx_target_release,
 };
 
 static const struct config_item_type ncx_target_type = {
-	.ct_attrs	= ncx_target_attrs,
-	.ct_item_ops	= &ncx_target_item_ops,
-	.ct_owner	= THIS_MODULE,
+	.ct_attrs = ncx_target_attrs,
+	.ct_item_ops = &ncx_target_item_ops,
+	.ct_owner = THIS_MODULE,
 };
 
 static void init_target_group(struct ncx_target *nt, const char *name)
@@ -651,13 +644,13 @@ static void ncx_drop_target(struct config_group *group, struct config_item *item
 }
 
 static struct configfs_group_operations ncx_subsys_group_ops = {
-	.make_group	= ncx_make_target,
-	.drop_item	= ncx_drop_target,
+	.make_group = ncx_make_target,
+	.drop_item = ncx_drop_target,
 };
 
 static const struct config_item_type ncx_subsys_type = {
-	.ct_group_ops	= &ncx_subsys_group_ops,
-	.ct_owner	= THIS_MODULE,
+	.ct_group_ops = &ncx_subsys_group_ops,
+	.ct_owner = THIS_MODULE,
 };
 
 static struct configfs_subsystem ncx_subsys = {

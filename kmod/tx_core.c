@@ -178,10 +178,10 @@ void ncx_send_extended(struct ncx_target *nt, const char *msg, size_t len)
 		/* msgid counts messages (not fragments) sent to this target, as netconsole's. */
 		if (nt->sysdata_fields & NCX_SYSDATA_MSGID)
 			nt->msgcounter++;
-		m.sysdata_len = ncx_format_sysdata(nt->sysdata, sizeof(nt->sysdata),
-						   nt->sysdata_fields, raw_smp_processor_id(),
-						   current->comm, init_utsname()->release,
-						   nt->msgcounter);
+		m.sysdata_len =
+			ncx_format_sysdata(nt->sysdata, sizeof(nt->sysdata), nt->sysdata_fields,
+					   raw_smp_processor_id(), current->comm,
+					   init_utsname()->release, nt->msgcounter);
 	}
 	if (ncx_emit_extended(&m, nt->buf, ncx_emit, nt))
 		nt->transmit_errors++;
@@ -225,15 +225,15 @@ static void ncx_write(struct console *con, const char *msg, unsigned int len)
 }
 
 static struct console ncx_console_ext = {
-	.name	= "ncxdp_ext",
-	.flags	= CON_ENABLED | CON_EXTENDED,
-	.write	= ncx_write_ext,
+	.name = "ncxdp_ext",
+	.flags = CON_ENABLED | CON_EXTENDED,
+	.write = ncx_write_ext,
 };
 
 static struct console ncx_console = {
-	.name	= "ncxdp",
-	.flags	= CON_ENABLED,
-	.write	= ncx_write,
+	.name = "ncxdp",
+	.flags = CON_ENABLED,
+	.write = ncx_write,
 };
 
 /* netpoll_cleanup() for a device that is going away; rtnl is held by the notifier. */
@@ -251,8 +251,8 @@ static int ncx_netdev_event(struct notifier_block *this, unsigned long event, vo
 	unsigned long flags;
 	bool stopped = false;
 
-	if (event != NETDEV_CHANGENAME && event != NETDEV_UNREGISTER &&
-	    event != NETDEV_RELEASE && event != NETDEV_JOIN)
+	if (event != NETDEV_CHANGENAME && event != NETDEV_UNREGISTER && event != NETDEV_RELEASE &&
+	    event != NETDEV_JOIN)
 		return NOTIFY_DONE;
 
 restart:
@@ -280,8 +280,8 @@ restart:
 	if (stopped)
 		pr_info("network logging stopped on interface %s as it %s\n", dev->name,
 			event == NETDEV_UNREGISTER ? "unregistered" :
-			event == NETDEV_RELEASE ? "released slaves" :
-			"is joining a master device");
+			event == NETDEV_RELEASE	   ? "released slaves" :
+						     "is joining a master device");
 	return NOTIFY_DONE;
 }
 
@@ -418,8 +418,10 @@ static void __exit ncx_exit(void)
 	if (ncx_console_registered)
 		unregister_console(&ncx_console);
 	ncx_configfs_exit();
-	unregister_netdevice_notifier(&ncx_netdev_notifier);
+	/* Before the notifier goes: unregistering it replays NETDEV_UNREGISTER for every
+	 * device, which would report each target as stopped by its interface going away. */
 	ncx_free_param_targets();
+	unregister_netdevice_notifier(&ncx_netdev_notifier);
 }
 
 module_init(ncx_init);

@@ -19,7 +19,8 @@
 
 static bool dump = true;
 module_param(dump, bool, 0644);
-MODULE_PARM_DESC(dump, "On panic or oops, send the whole log ring, marked ncxdp_dump=<n> (default 1)");
+MODULE_PARM_DESC(dump,
+		 "On panic or oops, send the whole log ring, marked ncxdp_dump=<n> (default 1)");
 
 /* One dump at a time: a second CPU oopsing meanwhile skips its dump rather than wait. */
 static atomic_t ncx_dumping = ATOMIC_INIT(0);
@@ -110,9 +111,9 @@ static void ncx_dump_callback(struct kmsg_dumper *dumper, enum kmsg_dump_reason 
 #endif
 
 static struct kmsg_dumper ncx_dumper = {
-	.dump		= ncx_dump_callback,
+	.dump = ncx_dump_callback,
 	/* Panic and oops only: not on reboot, halt or power off. */
-	.max_reason	= KMSG_DUMP_OOPS,
+	.max_reason = KMSG_DUMP_OOPS,
 };
 
 int ncx_dump_init(void)

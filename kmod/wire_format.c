@@ -159,8 +159,7 @@ size_t ncx_format_sysdata(char *buf, size_t size, unsigned int fields, unsigned 
 	return at;
 }
 
-size_t ncx_escape_ext_text(const char *text, size_t len, char *out, size_t size,
-			   size_t *consumed)
+size_t ncx_escape_ext_text(const char *text, size_t len, char *out, size_t size, size_t *consumed)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i, at = 0;
@@ -258,8 +257,8 @@ static size_t parse_caller_prefix(const char *s, size_t len, const char **id, si
 	return i + 1;
 }
 
-size_t ncx_dump_line_to_ext(const char *line, size_t len, uint64_t seq, uint64_t dump_id,
-			    char *out, size_t size)
+size_t ncx_dump_line_to_ext(const char *line, size_t len, uint64_t seq, uint64_t dump_id, char *out,
+			    size_t size)
 {
 	/* Level 4 is printk's default when a record somehow has no "<prio>". */
 	unsigned int prio = 4;

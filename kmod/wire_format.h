@@ -21,33 +21,33 @@ extern "C" {
 #endif
 
 /* netconsole's MAX_PRINT_CHUNK: no payload is longer, so nothing is IP-fragmented. */
-#define NCX_MAX_PRINT_CHUNK	1000
+#define NCX_MAX_PRINT_CHUNK 1000
 /* The kernel's CONSOLE_EXT_LOG_MAX: the longest extended message printk formats. */
-#define NCX_EXT_MSG_MAX		8192
+#define NCX_EXT_MSG_MAX 8192
 
 /*
  * Header field of every message the dumper replays. /dev/kmsg's format (and netconsole
  * receivers) ignore comma fields they do not know, so only receivers that look for it see it.
  * The value is the dump's number since the module was loaded: 1, 2, ...
  */
-#define NCX_DUMP_FIELD		"ncxdp_dump="
+#define NCX_DUMP_FIELD "ncxdp_dump="
 
 /* sysdata entries, in the order they are appended (upstream netconsole's order). */
 enum ncx_sysdata_field {
-	NCX_SYSDATA_CPU_NR	= 1 << 0,	/* " cpu=<n>" */
-	NCX_SYSDATA_TASKNAME	= 1 << 1,	/* " taskname=<comm>" */
-	NCX_SYSDATA_RELEASE	= 1 << 2,	/* " release=<uname -r>" */
-	NCX_SYSDATA_MSGID	= 1 << 3,	/* " msgid=<per-target counter>" */
+	NCX_SYSDATA_CPU_NR = 1 << 0,   /* " cpu=<n>" */
+	NCX_SYSDATA_TASKNAME = 1 << 1, /* " taskname=<comm>" */
+	NCX_SYSDATA_RELEASE = 1 << 2,  /* " release=<uname -r>" */
+	NCX_SYSDATA_MSGID = 1 << 3,    /* " msgid=<per-target counter>" */
 };
 
 /* One extended message and what netconsole appends to it. */
 struct ncx_ext_msg {
-	const char *release;	/* sent as "<release>," before the header; NULL: not sent */
-	const char *msg;	/* "<header>;<body>", as an extended console receives it */
+	const char *release; /* sent as "<release>," before the header; NULL: not sent */
+	const char *msg;     /* "<header>;<body>", as an extended console receives it */
 	size_t msg_len;
-	const char *userdata;	/* " key=value\n" lines; may be NULL when userdata_len is 0 */
+	const char *userdata; /* " key=value\n" lines; may be NULL when userdata_len is 0 */
 	size_t userdata_len;
-	const char *sysdata;	/* " cpu=..\n ..." lines from ncx_format_sysdata() */
+	const char *sysdata; /* " cpu=..\n ..." lines from ncx_format_sysdata() */
 	size_t sysdata_len;
 };
 
@@ -85,16 +85,15 @@ size_t ncx_format_sysdata(char *buf, size_t size, unsigned int fields, unsigned 
  * not fit is cut at an escape boundary. Returns the length, 0 if @size is too small for the
  * header.
  */
-size_t ncx_dump_line_to_ext(const char *line, size_t len, uint64_t seq, uint64_t dump_id,
-			    char *out, size_t size);
+size_t ncx_dump_line_to_ext(const char *line, size_t len, uint64_t seq, uint64_t dump_id, char *out,
+			    size_t size);
 
 /*
  * printk's extended-text escaping (msg_add_ext_text()): bytes < 0x20, >= 0x7f and '\' become
  * "\xNN". Writes at most @size bytes, never half an escape; returns the length written and
  * sets *consumed to the input bytes it covers.
  */
-size_t ncx_escape_ext_text(const char *text, size_t len, char *out, size_t size,
-			   size_t *consumed);
+size_t ncx_escape_ext_text(const char *text, size_t len, char *out, size_t size, size_t *consumed);
 
 #ifdef __cplusplus
 }
