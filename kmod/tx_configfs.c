@@ -397,17 +397,21 @@ static ssize_t userdatum_value_store(struct config_item *item, const char *buf, 
 {
 	struct ncx_userdatum *udm = to_userdatum(item);
 	struct ncx_target *nt = userdata_target(to_config_group(item->ci_parent));
+	char value[NCX_EXTRADATA_VALUE_LEN];
 	ssize_t ret;
 
 	if (count > NCX_EXTRADATA_VALUE_LEN)
 		return -EMSGSIZE;
+	/* As netconsole: 200 bytes do not fit with the NUL (E2BIG). Unlike it, a refused value
+	 * leaves the old one in place. */
+	ret = strscpy(value, buf, sizeof(value));
+	if (ret < 0)
+		return ret;
+	trim_newline(value, sizeof(value));
 
 	mutex_lock(&ncx_subsys.su_mutex);
 	mutex_lock(&ncx_config_mutex);
-	ret = strscpy(udm->value, buf, sizeof(udm->value));
-	if (ret < 0)
-		goto out_unlock;
-	trim_newline(udm->value, sizeof(udm->value));
+	strscpy(udm->value, value, sizeof(udm->value));
 	ret = update_userdata(nt);
 	if (ret)
 		goto out_unlock;

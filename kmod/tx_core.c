@@ -20,6 +20,7 @@
 #include <linux/string.h>
 #include <linux/utsname.h>
 #include <linux/console.h>
+#include <linux/delay.h>
 
 #include "ncxdp_tx.h"
 
@@ -156,10 +157,37 @@ bool ncx_target_ready(struct ncx_target *nt)
 	return false;
 }
 
+/*
+ * netpoll gives a datagram one jiffy to find room in a stopped TX queue, then parks it, and every
+ * later one to keep their order, for a work item: with interrupts off, as in a panic, that work
+ * never runs and the rest of the burst is lost. The dump is such a burst and outruns a virtio TX
+ * ring easily. So wait for room first, reclaiming sent buffers as netpoll itself does, for up to
+ * NCX_TX_WAIT_US; the common case (no queue stopped) costs one check per datagram.
+ */
+#define NCX_TX_WAIT_US 200000
+#define NCX_TX_POLL_US 50
+
+static void ncx_wait_tx_room(struct net_device *dev)
+{
+	unsigned int i, q;
+
+	for (i = 0; i < NCX_TX_WAIT_US / NCX_TX_POLL_US; i++) {
+		bool stopped = false;
+
+		for (q = 0; q < dev->real_num_tx_queues && !stopped; q++)
+			stopped = netif_xmit_stopped(netdev_get_tx_queue(dev, q));
+		if (!stopped)
+			return;
+		netpoll_poll_dev(dev);
+		udelay(NCX_TX_POLL_US);
+	}
+}
+
 static void ncx_emit(void *ctx, const char *data, size_t len)
 {
 	struct ncx_target *nt = ctx;
 
+	ncx_wait_tx_room(nt->np.dev);
 	netpoll_send_udp(&nt->np, data, (int)len);
 }
 

@@ -22,6 +22,13 @@ module_param(dump, bool, 0644);
 MODULE_PARM_DESC(dump,
 		 "On panic or oops, send the whole log ring, marked ncxdp_dump=<n> (default 1)");
 
+static unsigned int dump_drain_ms = 200;
+module_param(dump_drain_ms, uint, 0644);
+MODULE_PARM_DESC(
+	dump_drain_ms,
+	"After a dump, let the NICs send what they hold this long before the kernel goes on "
+	"(to reboot, on panic) (default 200)");
+
 /* One dump at a time: a second CPU oopsing meanwhile skips its dump rather than wait. */
 static atomic_t ncx_dumping = ATOMIC_INIT(0);
 static u64 ncx_dump_count;
@@ -43,6 +50,33 @@ static bool lock_targets_bounded(void)
 		mdelay(1);
 	}
 	return false;
+}
+
+/*
+ * A panic reboots right after the dumpers return (panic=-1), and a NIC still holding datagrams
+ * in its transmit ring then loses them: a virtio ring holds 256, the tail of the dump. Keep
+ * reclaiming completed buffers the way netpoll does, giving the device time to send. There is
+ * no generic way to see that a ring is empty, so this waits dump_drain_ms.
+ */
+static void ncx_drain(void)
+{
+	struct ncx_target *nt;
+	unsigned long flags;
+	unsigned int i;
+
+	local_irq_save(flags);
+	if (!lock_targets_bounded()) {
+		local_irq_restore(flags);
+		return;
+	}
+	for (i = 0; i < READ_ONCE(dump_drain_ms) * 20; i++) {
+		list_for_each_entry(nt, &ncx_targets, list)
+			if (nt->enabled && nt->np.dev)
+				netpoll_poll_dev(nt->np.dev);
+		udelay(50);
+	}
+	spin_unlock(&ncx_targets_lock);
+	local_irq_restore(flags);
 }
 
 static void ncx_dump_ring(enum kmsg_dump_reason reason)
@@ -90,11 +124,14 @@ static void ncx_dump_ring(enum kmsg_dump_reason reason)
 out_unlock:
 	spin_unlock(&ncx_targets_lock);
 	local_irq_restore(flags);
-	atomic_set(&ncx_dumping, 0);
-	/* After the dump, so this line goes out live and tells the receiver it is complete. */
-	if (sent_to)
+	if (sent_to) {
+		/* After the dump, so this line goes out live and tells the receiver it is complete;
+		 * printk sends it to the consoles before it returns, then both can drain. */
 		pr_emerg("dump %llu (%s): %u records sent to %u targets\n", dump_id,
 			 kmsg_dump_reason_str(reason), records, sent_to);
+		ncx_drain();
+	}
+	atomic_set(&ncx_dumping, 0);
 }
 
 /* The dumper callback took a detail struct instead of the bare reason in 6.11. */
