@@ -91,6 +91,9 @@ bool ncx_target_ready(struct ncx_target *nt);
 /* CPU running the kmsg dumper with ncx_targets_lock held, or -1: printk from inside the dump
  * must not re-enter our consoles on that CPU (they would spin on the lock the dump holds). */
 extern int ncx_dump_cpu;
+/* A transmit queue stayed stopped through a whole crash-time wait: do not wait again until the
+ * next dump starts (under ncx_targets_lock). */
+extern bool ncx_tx_stuck;
 
 int ncx_configfs_init(void);
 void ncx_configfs_exit(void);

@@ -159,18 +159,26 @@ bool ncx_target_ready(struct ncx_target *nt)
 
 /*
  * netpoll gives a datagram one jiffy to find room in a stopped TX queue, then parks it, and every
- * later one to keep their order, for a work item: with interrupts off, as in a panic, that work
- * never runs and the rest of the burst is lost. The dump is such a burst and outruns a virtio TX
- * ring easily. So wait for room first, reclaiming sent buffers as netpoll itself does, for up to
- * NCX_TX_WAIT_US; the common case (no queue stopped) costs one check per datagram.
+ * later one to keep their order, for a work item: with interrupts off for good, as in a panic,
+ * that work never runs and the rest of the burst is lost. A crash dump is such a burst and
+ * outruns a virtio TX ring easily. So in a crash, wait for room first, reclaiming sent buffers as
+ * netpoll itself does, for up to NCX_TX_WAIT_US. A device that stays stuck that long is not
+ * waited for again until the next dump, so a dead NIC delays a panic by one wait, not one per
+ * datagram. Outside a crash interrupts come back between console writes and netpoll's own
+ * jiffy is enough, as for netconsole.
  */
 #define NCX_TX_WAIT_US 200000
 #define NCX_TX_POLL_US 50
+
+bool ncx_tx_stuck;
 
 static void ncx_wait_tx_room(struct net_device *dev)
 {
 	unsigned int i, q;
 
+	if (READ_ONCE(ncx_tx_stuck) ||
+	    (!oops_in_progress && READ_ONCE(ncx_dump_cpu) != raw_smp_processor_id()))
+		return;
 	for (i = 0; i < NCX_TX_WAIT_US / NCX_TX_POLL_US; i++) {
 		bool stopped = false;
 
@@ -181,6 +189,7 @@ static void ncx_wait_tx_room(struct net_device *dev)
 		netpoll_poll_dev(dev);
 		udelay(NCX_TX_POLL_US);
 	}
+	WRITE_ONCE(ncx_tx_stuck, true);
 }
 
 static void ncx_emit(void *ctx, const char *data, size_t len)

@@ -105,6 +105,7 @@ static void ncx_dump_ring(enum kmsg_dump_reason reason)
 		goto out_unlock;
 
 	dump_id = ++ncx_dump_count;
+	WRITE_ONCE(ncx_tx_stuck, false);
 	WRITE_ONCE(ncx_dump_cpu, smp_processor_id());
 	kmsg_dump_rewind(&iter);
 	while (kmsg_dump_get_line(&iter, true, ncx_dump_line, sizeof(ncx_dump_line), &len)) {
