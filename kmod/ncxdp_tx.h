@@ -35,6 +35,7 @@
  * @enabled:		netpoll is set up and messages are sent. Changing any other
  *			parameter needs it off. Written under both locks, read under either.
  * @extended:		extended format ('+'); @release: kernel release before the header ('r').
+ * @local_ip_set:	the user chose local_ip; else netpoll takes the device's at each enable.
  * @local_ipv6, @remote_ipv6: family of each configured address (np.ipv6 follows remote).
  * @has_dev_mac:	bind to the device with MAC @dev_mac (the grammar allows it) rather
  *			than by name; resolved when the target is enabled.
@@ -55,6 +56,7 @@ struct ncx_target {
 	bool enabled;
 	bool extended;
 	bool release;
+	bool local_ip_set;
 	bool local_ipv6;
 	bool remote_ipv6;
 	bool has_dev_mac;

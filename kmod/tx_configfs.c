@@ -115,7 +115,8 @@ static ssize_t ncx_local_ip_show(struct config_item *item, char *buf)
 {
 	struct ncx_target *nt = to_target(item);
 
-	if (nt->local_ipv6)
+	/* Unset, it is the device's address netpoll took, of remote_ip's family. */
+	if (nt->local_ip_set ? nt->local_ipv6 : nt->remote_ipv6)
 		return sysfs_emit(buf, "%pI6c\n", &nt->np.local_ip.in6);
 	return sysfs_emit(buf, "%pI4\n", &nt->np.local_ip.ip);
 }
@@ -261,7 +262,7 @@ static ssize_t ncx_remote_port_store(struct config_item *item, const char *buf, 
 
 /* An IPv4 or IPv6 address, parsed by the grammar's own parser (the family follows it). */
 static ssize_t store_ip(struct config_item *item, const char *buf, size_t count,
-			union inet_addr *addr, bool *ipv6)
+			union inet_addr *addr, bool *ipv6, bool *set)
 {
 	struct ncx_target *nt = to_target(item);
 	struct ncx_ip ip;
@@ -277,6 +278,8 @@ static ssize_t store_ip(struct config_item *item, const char *buf, size_t count,
 	}
 	memcpy(addr, ip.bytes, sizeof(*addr));
 	*ipv6 = v6;
+	if (set)
+		*set = true;
 	ret = count;
 out_unlock:
 	mutex_unlock(&ncx_config_mutex);
@@ -287,14 +290,14 @@ static ssize_t ncx_local_ip_store(struct config_item *item, const char *buf, siz
 {
 	struct ncx_target *nt = to_target(item);
 
-	return store_ip(item, buf, count, &nt->np.local_ip, &nt->local_ipv6);
+	return store_ip(item, buf, count, &nt->np.local_ip, &nt->local_ipv6, &nt->local_ip_set);
 }
 
 static ssize_t ncx_remote_ip_store(struct config_item *item, const char *buf, size_t count)
 {
 	struct ncx_target *nt = to_target(item);
 
-	return store_ip(item, buf, count, &nt->np.remote_ip, &nt->remote_ipv6);
+	return store_ip(item, buf, count, &nt->np.remote_ip, &nt->remote_ipv6, NULL);
 }
 
 static ssize_t ncx_remote_mac_store(struct config_item *item, const char *buf, size_t count)
@@ -327,11 +330,21 @@ CONFIGFS_ATTR_RO(ncx_, local_mac);
 CONFIGFS_ATTR(ncx_, remote_mac);
 CONFIGFS_ATTR_RO(ncx_, transmit_errors);
 
-/* clang-format off: one attribute per line */
+/* One attribute per line. */
+/* clang-format off */
 static struct configfs_attribute *ncx_target_attrs[] = {
-	&ncx_attr_enabled,    &ncx_attr_extended,    &ncx_attr_release,		&ncx_attr_dev_name,
-	&ncx_attr_local_port, &ncx_attr_remote_port, &ncx_attr_local_ip,	&ncx_attr_remote_ip,
-	&ncx_attr_local_mac,  &ncx_attr_remote_mac,  &ncx_attr_transmit_errors, NULL,
+	&ncx_attr_enabled,
+	&ncx_attr_extended,
+	&ncx_attr_release,
+	&ncx_attr_dev_name,
+	&ncx_attr_local_port,
+	&ncx_attr_remote_port,
+	&ncx_attr_local_ip,
+	&ncx_attr_remote_ip,
+	&ncx_attr_local_mac,
+	&ncx_attr_remote_mac,
+	&ncx_attr_transmit_errors,
+	NULL,
 };
 /* clang-format on */
 
@@ -484,7 +497,8 @@ out_unlock:
 	return ret;
 }
 
-/* clang-format off: a macro that defines functions, laid out like them */
+/* A macro that defines functions, laid out like them. */
+/* clang-format off */
 #define NCX_SYSDATA_ATTR(name, field)                                                              \
 	static ssize_t sysdata_##name##_show(struct config_item *item, char *buf)                  \
 	{                                                                                          \

@@ -110,12 +110,15 @@ int ncx_target_enable(struct ncx_target *nt)
 		       config_item_name(&nt->group.cg_item) ?: "target");
 		return -EINVAL;
 	}
-	if (memchr_inv(&nt->np.local_ip, 0, sizeof(nt->np.local_ip)) &&
-	    nt->local_ipv6 != nt->remote_ipv6) {
+	if (nt->local_ip_set && nt->local_ipv6 != nt->remote_ipv6) {
 		pr_err("not enabling %s: local_ip and remote_ip are of different families\n",
 		       config_item_name(&nt->group.cg_item) ?: "target");
 		return -EINVAL;
 	}
+	/* netpoll fills in the device's address when none is set; take a fresh one each time,
+	 * of the family remote_ip has now. */
+	if (!nt->local_ip_set)
+		memset(&nt->np.local_ip, 0, sizeof(nt->np.local_ip));
 	nt->np.ipv6 = nt->remote_ipv6;
 	if (nt->has_dev_mac) {
 		err = ncx_resolve_dev_mac(nt);
@@ -335,6 +338,7 @@ static void ncx_apply_config(struct ncx_target *nt, const struct ncx_target_conf
 	nt->np.remote_port = cfg->remote_port;
 	memcpy(&nt->np.local_ip, cfg->local_ip.bytes, sizeof(nt->np.local_ip));
 	memcpy(&nt->np.remote_ip, cfg->remote_ip.bytes, sizeof(nt->np.remote_ip));
+	nt->local_ip_set = cfg->has_local_ip;
 	nt->local_ipv6 = cfg->ipv6;
 	nt->remote_ipv6 = cfg->ipv6;
 	nt->np.ipv6 = cfg->ipv6;

@@ -110,6 +110,7 @@ kh_write $T/t2/enabled 1
 kh_cfs_target ncxdp_tx t3 local_port=6623 "remote_ip=$KH_HOST_V4" remote_port=6667 || exit 1
 expect_eq $T/t2/remote_mac "$KH_HOST_MAC"
 expect_eq $T/t2/local_ip "$KH_GUEST_V6"
+expect_eq $T/t3/local_ip "$KH_GUEST_V4"
 
 # What netconsole refuses, ncxdp_tx refuses: parameters of an enabled target...
 for kv in extended=0 release=0 dev_name=eth1 local_port=7000 remote_port=7000 local_ip=10.0.0.9 \
