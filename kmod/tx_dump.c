@@ -130,7 +130,9 @@ out_unlock:
 		 * printk sends it to the consoles before it returns, then both can drain. */
 		pr_emerg("dump %llu (%s): %u records sent to %u targets\n", dump_id,
 			 kmsg_dump_reason_str(reason), records, sent_to);
-		ncx_drain();
+		/* After an oops the machine runs on and interrupts drain the NIC. */
+		if (reason == KMSG_DUMP_PANIC)
+			ncx_drain();
 	}
 	atomic_set(&ncx_dumping, 0);
 }
