@@ -1,8 +1,8 @@
 # Guest side of kmod_test.sh (busybox sh, sourced by the harness's /init after guest-lib.sh): the
 # ncxdp_tx module loaded by insmod with a bad targets= string, then by modprobe with the targets
 # of the kernel command line, then configured through configfs, checked attribute by attribute,
-# refusal by refusal; markers; and a forced panic whose kmsg dump the host must receive. Every
-# failed check is a kh_error, counted in the last marker before the panic.
+# refusal by refusal; markers; an oops and a forced panic, whose kmsg dumps the host must receive.
+# Every failed check is a kh_error, counted in the last marker before the panic.
 # Guest variables: the harness's, plus KMOD_BAD_TARGETS, KMOD_TARGETS, KMOD_GUEST_MAC.
 # shellcheck shell=sh
 
@@ -167,7 +167,13 @@ for f in /kh/data/*.p; do
 done
 expect_eq $T/t1/transmit_errors 0
 
-# --- 6. The guest's verdict, then a panic: the kmsg dumper replays the log ring.
+# --- 6. An oops (BUG() in kh_oops): the dumper replays the log ring as dump 1, the guest runs
+# on. Written from a child process, which the oops kills; the shell survives.
+kh_insmod kh_oops || exit 1
+sh -c 'echo 1 >/proc/kh_oops'
+dmesg | grep -q 'kernel BUG at' || kh_error "writing /proc/kh_oops did not oops"
+
+# --- 7. The guest's verdict, then a panic: the dumper replays the log ring again, as dump 2.
 kh_kmsg "kh:PANIC:$KH_TAG errors=$(kh_errors)"
 echo c >/proc/sysrq-trigger
 kh_error "still alive after sysrq c"

@@ -15,7 +15,8 @@ targets (refused with a log line naming field and column) and a good one; by mod
 ncxdp_tx.targets= from the kernel command line (extended+release IPv4, plain IPv4, extended IPv6
 to the host's MAC); and through configfs (extended+release IPv4 with userdata and every sysdata
 field, extended IPv6 whose userdata fragments every message, plain IPv4). It prints the markers,
-then forces a panic: the kmsg dumper must replay the whole log ring to every extended target.
+oopses (BUG() in kh_oops), then forces a panic: each time the kmsg dumper must replay the whole
+log ring to every extended target, as dump 1 and dump 2.
 """
 
 import argparse
@@ -27,6 +28,7 @@ UDP_PORT_HOST = (6666, 6667)
 DEV_DICT = [["SUBSYSTEM", "platform"], ["DEVICE", "+platform:kh_printk"]]
 DEV_PREFIX = "platform kh_printk: "
 PANIC_TEXT = "Kernel panic - not syncing: sysrq triggered crash"
+OOPS_TEXT = "kernel BUG at "  # BUG() in tests/kernel/oops/kh_oops.c
 
 
 def src(ip, port):
@@ -242,46 +244,52 @@ class Checker:
         self.summary.append(summary + "  " + source["name"])
 
     def check_dump(self, source, live, dumped):
-        if not dumped:
-            return self.err(source, "no dumped records")
-        if {r["dump"] for r in dumped} != {1}:
-            self.err(source, "dump numbers %s, expected only 1" % sorted({r["dump"] for r in dumped}))
+        """Two dumps: 1 when the guest oopsed, 2 when it panicked. Each is the whole ring."""
+        numbers = sorted({r["dump"] for r in dumped})
+        if numbers != [1, 2]:
+            return self.err(source, "dump numbers %s, expected [1, 2] (the oops, then the panic)" % numbers)
+        targets = sum(1 for s in self.p["sources"] if s.get("dump"))
+        for number, reason, last in ((1, "Oops", OOPS_TEXT), (2, "Panic", PANIC_TEXT)):
+            one = [r for r in dumped if r["dump"] == number]
+            self.check_one_dump(source, "dump %d" % number, one)
+            texts = [text_of(d) for d in one]
+            if not any(t.startswith(last) and d["level"] <= 4 for t, d in zip(texts, one)):
+                self.err(source, "dump %d: no record starting %r" % (number, last))
+            # The module's own report comes live, after the dump.
+            want = "ncxdp_tx: dump %d (%s): %d records sent to %d targets" % (number, reason, len(one), targets)
+            after = [text_of(r) for r in live if text_of(r).startswith("ncxdp_tx: dump %d " % number)]
+            if after != [want]:
+                self.err(source, "dump %d report %s, expected [%r]" % (number, after, want))
+        if not any(text_of(d).startswith(self.p["panic_marker"]) for d in dumped if d["dump"] == 2):
+            self.err(source, "the last marker before the panic is not in dump 2")
+
+    def check_one_dump(self, source, what, dumped):
         seqs = [r["seq"] for r in dumped]
         # The whole ring, oldest first: nothing cleared it, so from seq 0.
         if seqs != list(range(len(seqs))):
             bad = next(i for i, s in enumerate(seqs) if s != i)
-            self.err(source, "dumped seqs not 0..n in order: ... %s" % seqs[max(0, bad - 2):bad + 3])
+            self.err(source, "%s: seqs not 0..n in order: ... %s" % (what, seqs[max(0, bad - 2):bad + 3]))
         for d in dumped:
             r = self.live_by_seq.get(d["seq"])
             if r is None:
                 continue
             for key in ("level", "facility", "ts_usec"):
                 if d[key] != r[key]:
-                    self.err(source, "seq %d: dumped %s %s, live %s" % (d["seq"], key, d[key], r[key]))
+                    self.err(source, "%s seq %d: %s %s, live %s" % (what, d["seq"], key, d[key], r[key]))
             if text_of(d) != text_of(r):
-                self.err(source, "seq %d: dumped text %r, live %r" % (d["seq"], text_of(d)[:80], text_of(r)[:80]))
+                self.err(source, "%s seq %d: text %r, live %r" % (what, d["seq"], text_of(d)[:80], text_of(r)[:80]))
             # kmsg_dump gives no dictionary: only userdata and sysdata follow a dumped message.
-            self.check_extended_record(source, d, [], "dumped seq %d" % d["seq"])
+            self.check_extended_record(source, d, [], "%s seq %d" % (what, d["seq"]))
         # The boot targets saw the whole log live: every dumped record has its live copy, but for
         # the newest ones, which the consoles may not have sent yet when the dump ran.
         newest_live = max(self.live_by_seq)
         unmatched = [d["seq"] for d in dumped if d["seq"] not in self.live_by_seq and d["seq"] <= newest_live]
         if unmatched:
-            self.err(source, "dumped seqs without a live copy on any target: %s" % unmatched[:10])
+            self.err(source, "%s: seqs without a live copy on any target: %s" % (what, unmatched[:10]))
         dtexts = [text_of(d) for d in dumped]
         for mk in self.p["markers"]:
             if dtexts.count(mk["text"]) != 1:
-                self.err(source, "marker %s is %d times in the dump" % (mk["id"], dtexts.count(mk["text"])))
-        if not any(t.startswith(self.p["panic_marker"]) for t in dtexts):
-            self.err(source, "the last marker before the panic is not in the dump")
-        if not any(t == PANIC_TEXT and d["level"] == 0 for t, d in zip(dtexts, dumped)):
-            self.err(source, "%r is not in the dump" % PANIC_TEXT)
-        # The module's own report comes live, after the dump.
-        want = "ncxdp_tx: dump 1 (Panic): %d records sent to %d targets" % (
-            len(dumped), sum(1 for s in self.p["sources"] if s.get("dump")))
-        after = [r for r in live if text_of(r).startswith("ncxdp_tx: dump 1 ")]
-        if [text_of(r) for r in after] != [want]:
-            self.err(source, "dump report %s, expected [%r]" % ([text_of(r) for r in after], want))
+                self.err(source, "%s: marker %s is there %d times" % (what, mk["id"], dtexts.count(mk["text"])))
 
     def run(self):
         for s in self.p["sources"]:
@@ -330,7 +338,7 @@ def damaged(p, records):
     yield "a dumped record without its dump flag", records[:mid] + [undumped] + records[mid + 1:]
     yield "a dumped text changed", edited(mid, text=records[mid]["text"] + "!")
     yield "a dumped timestamp changed", edited(mid, ts_usec=records[mid]["ts_usec"] + 1)
-    yield "a second dump number", edited(mid, dump=2)
+    yield "a third dump number", edited(mid, dump=3)
     yield "a live marker lost", without(marker)
     yield "a marker's level changed", edited(marker, level=5)
     yield "a msgid skipped", edited(marker, msgid=records[marker]["msgid"] + 1)
@@ -338,6 +346,7 @@ def damaged(p, records):
     yield "a sysdata release changed", edited(marker, dict=sys_changed)
     yield "a plain marker lost", without(plain)
     yield "the dump report changed", edited(report, text=text_of(records[report]).replace("sent to 4", "sent to 3"))
+    yield "the oops dump lost", [r for r in records if r.get("dump") != 1]
     yield "a gap event", records + [dict(records[marker], event="gap", field="seq")]
     yield "a refusal line changed", [dict(r, text=r["text"].replace("column", "col")) if r.get("text") else r
                                      for r in records]

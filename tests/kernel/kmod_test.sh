@@ -5,8 +5,9 @@
 # through configfs (userdata, every sysdata field, userdata large enough to fragment every
 # message, plain), with netconsole's refusals checked errno by errno in the guest. The markers
 # must arrive exactly on every target, userdata and sysdata on every message, msgid without a gap.
-# Then a forced panic (sysrq c): the kmsg dumper must replay the whole log ring to every extended
-# target, each message marked ncxdp_dump=1 and flagged "dump" by ncxdp, equal to the live copy.
+# Then an oops (tests/kernel/oops) and a forced panic (sysrq c): each time the kmsg dumper must
+# replay the whole log ring to every extended target, each message marked ncxdp_dump=<n> and
+# flagged "dump" by ncxdp, equal to its live copy.
 # kmod_records.py plans the markers and checks the records; kmod_guest.sh runs in the guest.
 #
 # Usage: kmod_test.sh BUILD_DIR KERNEL_ID (ctest passes both; ids are in kernels.conf).
@@ -17,6 +18,7 @@ kh_init "${1:-}" "${2:-}"
 
 kmod_ko=$(kh_build_module "$KH_DIR/../../kmod")
 printk_ko=$(kh_build_module "$KH_DIR/printk")
+oops_ko=$(kh_build_module "$KH_DIR/oops")
 kh_netns_up
 kh_ncxdp_start --port 6666 --port 6667
 plan="$WORK/plan"
@@ -27,11 +29,11 @@ targets=$(jq -r .targets "$plan/plan.json")
 kh_guest_env KMOD_BAD_TARGETS "$(jq -r .bad_targets "$plan/plan.json")"
 kh_guest_env KMOD_TARGETS "$targets"
 kh_guest_env KMOD_GUEST_MAC "$KH_GUEST_MAC"
-kh_initramfs "$KH_DIR/kmod_guest.sh" "$plan/data" "$kmod_ko" "$printk_ko"
+kh_initramfs "$KH_DIR/kmod_guest.sh" "$plan/data" "$kmod_ko" "$printk_ko" "$oops_ko"
 kh_boot "ncxdp_tx.targets=$targets"
 
-# The module reports the dump live once it is sent: on all six targets still loaded.
-kh_wait_for '.text != null and (.text | startswith("ncxdp_tx: dump 1 ("))' 6
+# The module reports each dump live once it is sent: on all six targets still loaded.
+kh_wait_for '.text != null and (.text | startswith("ncxdp_tx: dump 2 ("))' 6
 kh_wait_qemu 30
 kh_ncxdp_stop
 if ! python3 "$KH_DIR/kmod_records.py" check "$plan/plan.json" "$KH_OUT"; then
