@@ -9,7 +9,8 @@ EXPECT.json:
    "sources": [{
      "src": "10.213.0.2:6601",            ncxdp's src field for one netconsole target
      "name": "boot plain IPv4",            for messages
-     "format": "plain" | "extended",       every record of the source has this format
+     "format": "plain" | "extended" | "mixed",  every record of the source has this format
+                                           (mixed: the source switched; see the records' format)
      "release": null | "6.12...",          every record of the source has this release
      "caller": null, "msgid": null,        optional: every record of the source has this value
      "first_seq": null | 0,                extended: the first record's seq (0 = the boot replay)
@@ -24,6 +25,7 @@ EXPECT.json:
        "id": "...",                        records with one id share ts_usec (and seq among
                                            extended sources) across all sources
        "text_hex": "...",                  exact text bytes
+       "format": "plain",                  optional: this record's format
        "level": 6, "facility": 0, "cont": false,
        "dict": [["<key hex>", "<value hex>"], ...]}]}]}
 
@@ -116,7 +118,7 @@ def check(expect, received):
             where = "line %d" % r["_line"]
             if r["incomplete"]:
                 err(src, "%s: incomplete record, missing %s" % (where, r.get("missing")))
-            if r["format"] != s["format"]:
+            if s["format"] != "mixed" and r["format"] != s["format"]:
                 err(src, "%s: format %s, expected %s" % (where, r["format"], s["format"]))
             if r["release"] != s["release"]:
                 err(src, "%s: release %r, expected %r" % (where, r["release"], s["release"]))
@@ -126,8 +128,9 @@ def check(expect, received):
             if r["ts_usec"] is None:
                 err(src, "%s: no kernel timestamp" % where)
         seqs = ""
-        if s["format"] == "extended":
-            seq = [r["seq"] for r in got]
+        # Extended records only: a source that switched format has plain records in between.
+        seq = [r["seq"] for r in got if r["format"] == "extended"]
+        if seq:
             if s.get("first_seq") is not None and seq[0] != s["first_seq"]:
                 err(src, "first seq %s, expected %s" % (seq[0], s["first_seq"]))
             for a, b in zip(seq, seq[1:]):
@@ -157,8 +160,8 @@ def check(expect, received):
                 at = next((k for k in range(min(len(t), len(wt))) if t[k] != wt[k]), min(len(t), len(wt)))
                 err(src, "%s: text differs at byte %d (got %d bytes, expected %d): got %s, expected %s"
                     % (what, at, len(t), len(wt), show(t[max(0, at - 20):at + 40]), show(wt[max(0, at - 20):at + 40])))
-            for key in ("level", "facility", "cont"):
-                if r[key] != w[key]:
+            for key in ("format", "level", "facility", "cont"):
+                if key in w and r[key] != w[key]:
                     err(src, "%s: %s %r, expected %r" % (what, key, r[key], w[key]))
             if dict_bytes(r) != w["dict"]:
                 err(src, "%s: dict %s, expected %s" % (what, r["dict"], [[bytes.fromhex(k).decode(errors="replace"),

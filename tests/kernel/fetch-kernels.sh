@@ -204,7 +204,9 @@ verify_cached() {
 }
 
 [[ $(id -u) -eq 0 ]] || die "must run as root (it writes $CACHE and calls apt-get)"
-command -v dpkg-deb >/dev/null && command -v apt-get >/dev/null || die "needs dpkg-deb and apt-get (a Debian system)"
+for tool in dpkg-deb apt-get apt-cache; do
+  command -v "$tool" >/dev/null || die "needs $tool (a Debian system)"
+done
 command -v xz >/dev/null || die "needs xz (apt-get install xz-utils)"
 command -v modinfo >/dev/null || die "needs modinfo (apt-get install kmod)"
 

@@ -107,12 +107,25 @@ kh_cfs_remove_all() {
 	: >"$KH_RUN/targets"
 }
 
+# kh_flush_consoles: returns once every finished record has been handed to every console
+# (netconsole included). printk defers console output while another task holds the console lock,
+# so without this a target changed right after a printk may miss it or send it in its new form.
+# A record whose text hit printk's length limit lost its newline and stays open until the next
+# record: print something short after such a line before flushing.
+kh_flush_consoles() {
+	printf 'S\000' >/proc/kh_printk 2>/dev/null || kh_error "console flush through /proc/kh_printk failed"
+}
+
 # The last record the test sends: "kh:DONE:<tag> errors=<n>". The host waits for it.
-kh_done() { kh_kmsg "kh:DONE:$KH_TAG errors=$(kh_errors)"; }
+kh_done() {
+	kh_kmsg "kh:DONE:$KH_TAG errors=$(kh_errors)"
+	kh_flush_consoles
+}
 
 # Removes configfs targets (else netconsole keeps sending while the NIC goes away and floods the
 # console with TX queue errors), unloads what kh_insmod loaded, newest first, and powers off.
 kh_poweroff() {
+	kh_flush_consoles
 	kh_cfs_remove_all
 	if [ -f "$KH_RUN/modules" ]; then
 		for _m in $(tac "$KH_RUN/modules"); do
@@ -124,13 +137,15 @@ kh_poweroff() {
 }
 
 # Boot: filesystems, the kernel's modules except netconsole (tests load it with their own
-# parameters: the kernel command line does not reach a module loaded later), the network.
+# parameters: the kernel command line does not reach a module loaded later), kh_printk (the test
+# printer, always there: kh_flush_consoles needs it), the network.
 kh_setup() {
 	mkdir -p "$KH_RUN"
 	for _m in $(cat /kh/modules/load-order); do
 		[ "$_m" = netconsole ] && continue
 		insmod "/kh/modules/$_m.ko" 2>"$KH_RUN/last-err" || kh_error "insmod $_m: $(cat "$KH_RUN/last-err")"
 	done
+	insmod /kh/extra/kh_printk.ko 2>"$KH_RUN/last-err" || kh_error "insmod kh_printk: $(cat "$KH_RUN/last-err")"
 	mount -t configfs configfs /sys/kernel/config 2>/dev/null
 	_i=0
 	while [ ! -d "/sys/class/net/$KH_DEV" ] && [ $_i -lt 100 ]; do

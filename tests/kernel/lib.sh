@@ -83,10 +83,7 @@ kh_init() {
   KH_TAG=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')
   WORK="$(mktemp -d /tmp/ncxdp-ktest.XXXXXX)"
   kh_log "kernel $KH_ABI ($KH_PKGVER), work dir $WORK, tag $KH_TAG"
-  "$KH_DIR/fetch-kernels.sh" "$KH_ID" 2>"$WORK/fetch.log" || {
-    cat "$WORK/fetch.log" >&2
-    kh_fail "could not fetch kernel $KH_ID"
-  }
+  "$KH_DIR/fetch-kernels.sh" "$KH_ID" || kh_fail "could not fetch kernel $KH_ID"
   KH_KDIR="$KH_CACHE/$KH_ABI"
   : >"$WORK/guest.env"
 }
@@ -172,17 +169,24 @@ kh_guest_env() {
 
 # kh_initramfs TEST_SCRIPT [DATA_DIR|-] [MODULE.ko]...: builds WORK/initramfs.cpio.gz for the
 # guest (mkinitramfs.sh): the test script runs after kh_setup; DATA_DIR lands in /kh/data and
-# each MODULE.ko in /kh/extra.
+# each MODULE.ko in /kh/extra, next to kh_printk.ko (built here, loaded by every guest).
 kh_initramfs() {
   local script=$1
   shift
+  local data=-
+  if [[ $# -gt 0 ]]; then
+    data=$1
+    shift
+  fi
+  # The test printer goes into every guest: printing exact bytes, and flushing the consoles.
+  [[ -n "${KH_PRINTK_KO:-}" ]] || KH_PRINTK_KO=$(kh_build_module "$KH_DIR/printk")
   {
     printf "KH_TAG='%s'\nKH_ID='%s'\nKH_ABI='%s'\nKH_DEV=eth0\n" "$KH_TAG" "$KH_ID" "$KH_ABI"
     printf "KH_HOST_V4='%s'\nKH_GUEST_V4='%s'\nKH_HOST_V6='%s'\nKH_GUEST_V6='%s'\nKH_HOST_MAC='%s'\n" \
       "$KH_HOST_V4" "$KH_GUEST_V4" "$KH_HOST_V6" "$KH_GUEST_V6" "$KH_HOST_MAC"
     cat "$WORK/guest.env"
   } >"$WORK/env"
-  "$KH_DIR/mkinitramfs.sh" "$WORK/initramfs.cpio.gz" "$KH_KDIR" "$script" "$WORK/env" "$@" ||
+  "$KH_DIR/mkinitramfs.sh" "$WORK/initramfs.cpio.gz" "$KH_KDIR" "$script" "$WORK/env" "$data" "$KH_PRINTK_KO" "$@" ||
     kh_fail "building the initramfs failed"
 }
 

@@ -12,10 +12,12 @@ and prints the number of targets (the sources the final marker must arrive from)
 Targets, one UDP source port each, on remote ports 6666 and 6667:
   boot parameter: plain IPv4, extended IPv4, extended IPv6 (+release where the kernel has it),
                   plain IPv6 to the host's MAC (the others use broadcast)
-  configfs:       extended IPv4 to the host's MAC, plain IPv4, extended IPv6, plain IPv6, and where
-                  the kernel has them: extended+release with small userdata (IPv4), and extended
-                  with userdata large enough that every message is fragmented (IPv6); the userdata
-                  is changed while enabled half way through.
+  configfs:       extended IPv4 to the host's MAC, plain IPv4, extended IPv6, plain IPv6, one
+                  plain target turned extended and one extended target turned plain half way
+                  through (same source address and port), and where the kernel has them:
+                  extended+release with small userdata (IPv4), and extended with userdata large
+                  enough that every message is fragmented (IPv6); the userdata is changed while
+                  enabled half way through.
 Every marker's text carries the run's tag, so the checker can pick markers out of the boot log.
 """
 
@@ -26,8 +28,9 @@ import shlex
 import sys
 
 # What each pinned kernel's stock netconsole can do, and the longest text one printk record
-# keeps (measured: longer texts are cut by printk itself). A new kernel in kernels.conf needs a
-# line here; the guest double-checks the two flags against configfs.
+# keeps (measured: longer texts are cut by printk itself, and at this length printk has already
+# cut the newline, so the record stays open until the next printk finishes it). A new kernel in
+# kernels.conf needs a line here; the guest double-checks the feature flags against configfs.
 # cmdline: a boot-parameter target shows up in configfs when "cmdline<N>" is created there.
 KERNELS = {
     "6.1": {"release": False, "userdata": False, "cmdline": False, "max_text": 989},
@@ -90,6 +93,7 @@ def markers(p, max_text):
         p.kmsg("kmsg-level%d" % level, b"kh:level:%d:%s" % (level, t), level)
     # <126>: facility 15, level 6; no prefix: facility 1 and the default level 4.
     p.kmsg("kmsg-facility15", b"kh:facility:15:" + t, 6, 15, b"<126>")
+    p.kmsg("kmsg-facility125", b"kh:facility:125:" + t, 0, 125, b"<1000>")
     p.kmsg("kmsg-default-level", b"kh:default-level:" + t)
     p.kmsg("kmsg-chars", b"kh:chars:" + t + b":tab\there back\\slash caf\xc3\xa9 lit\\x41 esc\x1b[1m del\x7f ctl\x01 "
            b"bad\xff\xfe end", 5)
@@ -119,6 +123,12 @@ def markers(p, max_text):
               dict(id="printk-cont-between", text=b"kh:between:" + t, level=6),
               dict(id="printk-cont-flag", text=b"kh:cont2tail:" + t, level=4, cont=True)])
     p.printk([b"D3kh:dev:" + t], [dict(id="devprintk", text=DEV_PREFIX + b"kh:dev:" + t, level=3, dict=DEV_DICT)])
+    # Text that looks like the plain format's own prefixes, as real messages do ("[drm] ...",
+    # "[Firmware Bug]: ..."); an empty record, a leading newline, trailing blanks and CR.
+    odd = [b"[drm] kh:look:" + t, b"[Firmware Bug]: kh:look:" + t, b"[  C0] kh:look:" + t,
+           b"[    T1] kh:look:" + t, b"[   12.345678] kh:look:" + t, b"<4>kh:look:" + t, b"", b"\nkh:leadnl:" + t,
+           b"kh:trail:" + t + b"  \t ", b"kh:cr:" + t + b"\r"]
+    p.printk([b"P6" + x for x in odd], [dict(id="printk-odd%d" % i, text=x, level=6) for i, x in enumerate(odd)])
     dev_long = filler(b"kh:devlong:" + t + b":", 960 - len(DEV_PREFIX))
     p.printk([b"D6" + dev_long],
              [dict(id="devprintk-long", text=DEV_PREFIX + dev_long, level=6, dict=DEV_DICT)])
@@ -180,7 +190,8 @@ def main():
     param = ";".join(b[0] for b in boot)
     assert len(param) < 256, "netconsole= is limited to 256 bytes"
     for _, s, name, fmt, r in boot:
-        targets.append(dict(src=s, name=name, format=fmt, release=r, userdata={1: [], 2: []}, first_seq=0))
+        targets.append(dict(src=s, name=name, format=fmt, phase_format={1: fmt, 2: fmt}, release=r,
+                            userdata={1: [], 2: []}, first_seq=0))
     targets[0]["mirror"] = (targets[1]["src"], True)
     targets[3]["mirror"] = (targets[2]["src"], True)
 
@@ -212,10 +223,18 @@ def main():
          ["local_ip=" + g6, "remote_ip=" + h6, "local_port=6613", "remote_port=6667", "extended=1"]),
         ("c4", src(g6, 6614), "configfs plain IPv6", "plain",
          ["local_ip=" + g6, "remote_ip=" + h6, "local_port=6614", "remote_port=6666"]),
+        # One source, two formats: switched (disable, flip extended, enable) between the phases.
+        ("c7", src(g4, 6617), "configfs plain, then extended, same source", "plain/extended",
+         ["local_ip=" + g4, "remote_ip=" + h4, "local_port=6617", "remote_port=6667"]),
+        ("c8", src(g6, 6618), "configfs extended, then plain, same source", "extended/plain",
+         ["local_ip=" + g6, "remote_ip=" + h6, "local_port=6618", "remote_port=6666", "extended=1"]),
     ]
     first_cfs = len(targets)
     for _, s, name, fmt, _ in cfs:
-        targets.append(dict(src=s, name=name, format=fmt, release=None, userdata={1: [], 2: []}, first_seq=None))
+        formats = fmt.split("/")
+        targets.append(dict(src=s, name=name, format=fmt if len(formats) == 1 else "mixed",
+                            phase_format={1: formats[0], 2: formats[-1]}, release=None, userdata={1: [], 2: []},
+                            first_seq=None))
     targets[first_cfs + 1]["mirror"] = (targets[first_cfs]["src"], False)
     targets[first_cfs + 3]["mirror"] = (targets[first_cfs + 2]["src"], False)
 
@@ -229,12 +248,12 @@ def main():
                     ["local_ip=" + g4, "remote_ip=" + h4, "local_port=6615", "remote_port=6666", "extended=1",
                      "release=1"] + ["ud:%s=%s" % kv for kv in ud5[1]]))
         targets.append(dict(src=src(g4, 6615), name=cfs[-1][2], format="extended", release=a.abi, userdata=ud5,
-                            first_seq=None))
+                            phase_format={1: "extended", 2: "extended"}, first_seq=None))
         cfs.append(("c6", src(g6, 6616), "configfs extended IPv6, userdata fragments every message", "extended",
                     ["local_ip=" + g6, "remote_ip=" + h6, "local_port=6616", "remote_port=6667", "extended=1"]
                     + ["ud:%s=%s" % kv for kv in ud6[1]]))
         targets.append(dict(src=src(g6, 6616), name=cfs[-1][2], format="extended", release=None, userdata=ud6,
-                            first_seq=None))
+                            phase_format={1: "extended", 2: "extended"}, first_seq=None))
     for name, _, _, _, attrs in cfs:
         p.sh("kh_cfs_target netconsole %s dev_name=eth0 %s || exit 1" % (name, " ".join(map(shlex.quote, attrs))))
     # The feature table above must match what the kernel offers.
@@ -242,7 +261,6 @@ def main():
         test = "-e" if have else "! -e"
         p.sh("[ %s $NC/c1/%s ] || kh_error \"$NC/c1/%s: expected %s\"" % (test, attr, attr,
                                                                               "present" if have else "absent"))
-    p.sh("kh_insmod kh_printk || exit 1")
 
     p.kmsg("begin", b"kh:BEGIN:" + p.tag, 6)
     markers(p, feat["max_text"])
@@ -258,11 +276,19 @@ def main():
             return sum(len(" %s=%s\n" % kv) for kv in pairs)
         boundary_series(p, "edge-release-ud", 1000 - len(a.abi) - 1 - header - 1 - ud_len(ud5[1]), feat["max_text"])
         boundary_series(p, "edge-ud", 1000 - header - 1 - ud_len(ud6[1]), feat["max_text"])
+    # Everything printed so far must have gone out before targets change. A record printed at
+    # the length limit is still open (see KERNELS): the next record finishes it, then the flush.
+    p.kmsg("changes", b"kh:changes:" + p.tag, 6)
+    p.sh("kh_flush_consoles")
     if feat["userdata"]:
         # Userdata can change while the target is enabled; later messages carry the new set.
         p.sh("kh_userdata $NC/c5 rack c34 || exit 1")
         p.sh("kh_userdata $NC/c5 zone eu-west-1 || exit 1")
         p.sh("rmdir $NC/c6/userdata/big2 || kh_error 'rmdir userdata big2 while enabled failed'")
+    # The format can only change while a target is disabled.
+    for name, extended in (("c7", 1), ("c8", 0)):
+        p.sh("kh_write $NC/%s/enabled 0 && kh_write $NC/%s/extended %d && kh_write $NC/%s/enabled 1 || exit 1"
+             % (name, name, extended, name))
     p.phase = 2
     phase2_markers(p, feat["max_text"])
     # /init sends the final marker after the test script.
@@ -283,13 +309,17 @@ def main():
     for tg in targets:
         recs = []
         for r in p.records:
-            if tg["format"] == "plain":
-                for i, line in enumerate(r["text"].split(b"\n")):
-                    recs.append(dict(id=r["id"], line=i, text_hex=line.hex(), level=None, facility=None, cont=False,
-                                     dict=[]))
-            else:
-                recs.append(dict(id=r["id"], text_hex=r["text"].hex(), level=r["level"], facility=r["facility"],
-                                 cont=r["cont"], dict=hexpairs(r["dict"]) + hexpairs(tg["userdata"][r["phase"]])))
+            fmt = tg["phase_format"][r["phase"]]
+            if fmt == "plain":
+                # Only lines with the tag are picked out of the output (the mirror check covers
+                # the others, like an empty record's).
+                for i, line in enumerate(x for x in r["text"].split(b"\n") if p.tag in x):
+                    recs.append(dict(id=r["id"], line=i, format=fmt, text_hex=line.hex(), level=None, facility=None,
+                                     cont=False, dict=[]))
+            elif p.tag in r["text"]:
+                recs.append(dict(id=r["id"], format=fmt, text_hex=r["text"].hex(), level=r["level"],
+                                 facility=r["facility"], cont=r["cont"],
+                                 dict=hexpairs(r["dict"]) + hexpairs(tg["userdata"][r["phase"]])))
         s = dict(src=tg["src"], name=tg["name"], format=tg["format"], release=tg["release"], caller=None,
                  msgid=None, first_seq=tg["first_seq"] if tg["format"] == "extended" else None,
                  edge_sizes=[1000, 1001], records=recs)

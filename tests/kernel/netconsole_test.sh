@@ -15,13 +15,12 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 kh_init "${1:-}" "${2:-}"
 
-ko=$(kh_build_module "$KH_DIR/printk")
 kh_netns_up
 kh_ncxdp_start --port 6666 --port 6667
 targets=$(python3 "$KH_DIR/netconsole_plan.py" --kernel "$KH_ID" --abi "$KH_ABI" --tag "$KH_TAG" \
   --guest-v4 "$KH_GUEST_V4" --host-v4 "$KH_HOST_V4" --guest-v6 "$KH_GUEST_V6" --host-v6 "$KH_HOST_V6" \
   --host-mac "$KH_HOST_MAC" "$WORK/plan") || kh_fail "netconsole_plan.py failed"
-kh_initramfs "$WORK/plan/test.sh" "$WORK/plan/data" "$ko"
+kh_initramfs "$WORK/plan/test.sh" "$WORK/plan/data"
 kh_boot
 kh_wait_done "$targets"
 kh_ncxdp_stop

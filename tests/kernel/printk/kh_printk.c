@@ -18,11 +18,21 @@
  *   c<text>          pr_cont("<text>\n")
  *   D<level><text>   dev_printk at <level> on the platform device kh_printk: "<text>\n", with the
  *                    dictionary SUBSYSTEM=platform, DEVICE=+platform:kh_printk
+ *   S                waits until every finished record has been written to every console
+ *
+ * Why S: printk hands its records to the consoles right away only when it gets the console lock;
+ * when another task holds it (and is preempted), the records are printed later, by that task.
+ * A test that reconfigures or removes a netconsole target right after printing could then find
+ * the records going out after the change. Taking the lock (waiting for its holder) and releasing
+ * it flushes everything pending. A record is finished when its newline is printed, or when the
+ * next record starts: printk cuts the newline of a text at its length limit, and that record
+ * stays open (invisible to consoles) until something else is printed.
  *
  * Records longer than the kernel's record limit (LOG_LINE_MAX) are truncated by printk itself.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/console.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/printk.h>
@@ -65,6 +75,10 @@ static int kh_run(const char *cmd)
 		return 0;
 	case 'D':
 		dev_printk(level, &kh_pdev->dev, "%s\n", cmd);
+		return 0;
+	case 'S':
+		console_lock();
+		console_unlock();
 		return 0;
 	}
 	return -EINVAL;
