@@ -221,12 +221,18 @@ static bool valid_dev_name(const char *s, size_t len)
 int ncx_parse_target(const char *str, size_t len, struct ncx_target_config *cfg,
 		     struct ncx_parse_error *err)
 {
-	const char *cur = str, *end = str + len, *delim;
+	const char *cur = str, *end, *delim;
 	bool ipv6;
 
-	if (len == 0)
-		return fail(err, str, "target", cur, 0,
-			    "empty target (two ';' in a row, or one at the end)");
+	if (len == 0) {
+		/* No pointer arithmetic here: an empty string may come as a null pointer. */
+		err->field = "target";
+		err->offset = 0;
+		err->len = 0;
+		err->reason = "empty target (two ';' in a row, or one at the end)";
+		return -1;
+	}
+	end = str + len;
 
 	if (*cur == '+') {
 		cfg->extended = true;

@@ -33,7 +33,8 @@ static size_t put_u64(char *out, uint64_t v)
 /* Copies @len bytes of @src to @out + *@at, as far as @size allows. */
 static void put_bytes(char *out, size_t size, size_t *at, const char *src, size_t len)
 {
-	if (*at >= size)
+	/* Also keeps a NULL @src (absent userdata) away from memcpy(). */
+	if (len == 0 || *at >= size)
 		return;
 	if (len > size - *at)
 		len = size - *at;

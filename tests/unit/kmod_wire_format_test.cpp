@@ -122,6 +122,31 @@ TEST(KmodWireFormatTest, FragmentStreamReassemblesExactly) {
   EXPECT_EQ(joined, body);
 }
 
+TEST(KmodWireFormatTest, AbsentUserdataAndSysdataMayBeNull) {
+  const std::string msg = "6,1,2,-;x\n";
+  ncx_ext_msg m{};
+  m.msg = msg.data();
+  m.msg_len = msg.size();
+  std::string got;
+  char buf[NCX_MAX_PRINT_CHUNK];
+  ASSERT_EQ(
+      ncx_emit_extended(
+          &m, buf, [](void* ctx, const char* d, size_t n) { static_cast<std::string*>(ctx)->append(d, n); },
+          &got),
+      0);
+  EXPECT_EQ(got, msg);
+  const std::string big = "6,1,2,-;" + std::string(1500, 'y') + "\n";
+  m.msg = big.data();
+  m.msg_len = big.size();
+  got.clear();
+  ASSERT_EQ(
+      ncx_emit_extended(
+          &m, buf, [](void* ctx, const char* d, size_t n) { static_cast<std::string*>(ctx)->append(d, n); },
+          &got),
+      0);
+  EXPECT_EQ(got.substr(0, 24), "6,1,2,-,ncfrag=0/1501;yy");
+}
+
 TEST(KmodWireFormatTest, MessageThatMustFragmentNeedsASemicolon) {
   ncx_ext_msg m{};
   std::string msg(1200, 'x');
