@@ -24,10 +24,8 @@ MODULE_PARM_DESC(dump,
 
 static unsigned int dump_drain_ms = 200;
 module_param(dump_drain_ms, uint, 0644);
-MODULE_PARM_DESC(
-	dump_drain_ms,
-	"After a dump, let the NICs send what they hold this long before the kernel goes on "
-	"(to reboot, on panic) (default 200)");
+MODULE_PARM_DESC(dump_drain_ms, "After a panic's dump, let the NICs send what they hold this "
+				"long before the kernel reboots (default 200)");
 
 /* One dump at a time: a second CPU oopsing meanwhile skips its dump rather than wait. */
 static atomic_t ncx_dumping = ATOMIC_INIT(0);

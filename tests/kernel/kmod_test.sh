@@ -14,14 +14,6 @@
 # Needs root; exit 77 = skipped (a failure under CI=true).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-
-# lib.sh's kh_count runs jq on received.jsonl while ncxdp is writing it; a half-written last line
-# is a jq parse error (exit 2), which under pipefail ends the test silently. The dumps write
-# thousands of lines in a burst. jq has printed every earlier match by then: keep its count.
-kh_count() {
-  { jq -c "select($1)" "$KH_OUT" 2>/dev/null || true; } | wc -l
-}
-
 kh_init "${1:-}" "${2:-}"
 
 kmod_ko=$(kh_build_module "$KH_DIR/../../kmod")
