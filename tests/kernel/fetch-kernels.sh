@@ -7,7 +7,8 @@
 # Usage: fetch-kernels.sh [ID|ABI]...      (default: every pinned kernel)
 # Environment:
 #   NCXDP_KERNEL_CACHE    cache directory (default /var/cache/ncxdp/kernels)
-#   NCXDP_KERNEL_MODULES  extra module names to extract with their dependencies (space separated)
+#   NCXDP_KERNEL_MODULES  extra module names to extract with their dependencies (space separated;
+#                         added to what the cache already holds)
 #
 # Result, per kernel: $NCXDP_KERNEL_CACHE/<abi>/
 #   vmlinuz  config  modules/<name>.ko  modules/load-order (insmod order, dependencies first)
@@ -92,11 +93,24 @@ fetch_one() {
   kh_pin_lookup "$1" || exit 1
   local abi=$KH_ABI ver=$KH_PKGVER
   local out="$CACHE/$abi"
-  local want="abi=$abi version=$ver modules=${ROOT_MODULES[*]}"
-  if [[ -f "$out/ready" ]] && [[ "$(head -1 "$out/ready")" == "$want" ]] && verify_cached "$out"; then
-    log "$KH_ID: $abi ($ver) cached in $out"
-    return 0
+  local head="abi=$abi version=$ver modules="
+  if [[ -f "$out/ready" ]] && verify_cached "$out"; then
+    local stamp cached m missing=0
+    stamp=$(head -1 "$out/ready")
+    if [[ "$stamp" == "$head"* ]]; then
+      cached=" ${stamp#"$head"} "
+      for m in "${ROOT_MODULES[@]}"; do [[ "$cached" == *" $m "* ]] || missing=1; done
+      if ((missing == 0)); then
+        log "$KH_ID: $abi ($ver) cached in $out"
+        return 0
+      fi
+      # Keep what other tests asked for too, so two module lists do not re-extract in turn.
+      read -r -a cached_roots <<<"$cached"
+      ROOT_MODULES=("${cached_roots[@]}" "${ROOT_MODULES[@]}")
+      mapfile -t ROOT_MODULES < <(printf '%s\n' "${ROOT_MODULES[@]}" | awk '!seen[$0]++')
+    fi
   fi
+  local want="$head${ROOT_MODULES[*]}"
   local t0=$SECONDS
   log "$KH_ID: $abi ($ver) -> $out"
   rm -rf "$out/ready" "$out/vmlinuz" "$out/config" "$out/modules" "$out/tmp"

@@ -50,6 +50,8 @@ kh_write_refused() {
 kh_insmod() {
 	_name=$1
 	shift
+	# kh_setup loads it in every guest already.
+	[ "$_name" = kh_printk ] && [ -d /sys/module/kh_printk ] && return 0
 	_ko=/kh/extra/$_name.ko
 	[ -f "$_ko" ] || _ko=/kh/modules/$_name.ko
 	if ! insmod "$_ko" "$@" 2>"$KH_RUN/last-err"; then

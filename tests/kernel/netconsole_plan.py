@@ -30,14 +30,14 @@ import sys
 # What each pinned kernel's stock netconsole can do, and the longest text one printk record
 # keeps (measured: longer texts are cut by printk itself, and at this length printk has already
 # cut the newline, so the record stays open until the next printk finishes it). A new kernel in
-# kernels.conf needs a line here; the guest double-checks the feature flags against configfs.
+# kernels.conf needs a line here; the guest double-checks release and userdata against configfs.
 # cmdline: a boot-parameter target shows up in configfs when "cmdline<N>" is created there.
 KERNELS = {
     "6.1": {"release": False, "userdata": False, "cmdline": False, "max_text": 989},
     "6.12": {"release": True, "userdata": True, "cmdline": True, "max_text": 1021},
 }
 
-# netconsole_plan.py is the only writer of these names; check_records.py only reads them.
+# What dev_printk on kh_printk's platform device (its D command) adds: a prefix and a dictionary.
 DEV_DICT = [("SUBSYSTEM", "platform"), ("DEVICE", "+platform:kh_printk")]
 DEV_PREFIX = b"platform kh_printk: "
 
