@@ -233,10 +233,15 @@ void JsonWriter::appendMessage(const Record& record, std::string& out) {
       appendU64(r.end, out);
       out += ']';
     }
-    out += "]}\n";
+    out += ']';
   } else {
-    out += "false}\n";
+    out += "false";
   }
+  if (record.dump != 0) {
+    out += ",\"dump\":";
+    appendU64(record.dump, out);
+  }
+  out += "}\n";
 }
 
 }  // namespace ncxdp
