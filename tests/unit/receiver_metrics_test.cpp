@@ -69,6 +69,7 @@ MetricsSnapshot attachSnapshot() {
     lane.stats.decoder.recordsPlain = 10;
     lane.stats.decoder.recordsExtended = 80 + q;
     lane.stats.decoder.seqMissing = 2;
+    lane.stats.decoder.recordsDumped = 5;
     lane.stats.decoder.seqGaps = 1;
     lane.stats.decoder.msgidMissing = q;
     lane.stats.sources = 4;
@@ -99,6 +100,7 @@ TEST(ReceiverMetrics, SumsLanesAndNamesEveryStageOfLoss) {
   EXPECT_EQ(value(f, "ncxdp_capture_discarded_total", {{"queue", "3"}, {"reason", "truncated"}}), 3);
   EXPECT_EQ(value(f, "ncxdp_records_total", {{"format", "plain"}}), 20);
   EXPECT_EQ(value(f, "ncxdp_records_total", {{"format", "extended"}}), 163);
+  EXPECT_EQ(value(f, "ncxdp_records_dumped_total"), 10);
   EXPECT_EQ(value(f, "ncxdp_messages_lost_total", {{"by", "seq"}}), 4);
   EXPECT_EQ(value(f, "ncxdp_messages_lost_total", {{"by", "msgid"}}), 3);
   EXPECT_EQ(value(f, "ncxdp_gaps_total", {{"by", "seq"}}), 2);

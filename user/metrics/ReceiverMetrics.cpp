@@ -149,6 +149,10 @@ void addDecoderFamilies(Families& f, const MetricsSnapshot& s) {
       f.counter("ncxdp_records_total", "Records decoded, by format: plain or extended netconsole");
   Families::sample(records, {{"format", "plain"}}, double(d.recordsPlain));
   Families::sample(records, {{"format", "extended"}}, double(d.recordsExtended));
+  Families::sample(f.counter("ncxdp_records_dumped_total",
+                             "Extended records a sender's ncxdp_tx module replayed from its log ring after a "
+                             "panic or oops (ncxdp_dump=N), a subset of the extended records"),
+                   {}, double(d.recordsDumped));
   MetricFamily& errors =
       f.counter("ncxdp_decode_errors_total",
                 "Datagrams that were not valid in their format, by reason: malformed (decoded as plain text "
