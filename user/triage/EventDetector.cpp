@@ -433,7 +433,8 @@ void EventDetector::expire(std::uint64_t nowUs, EventHandler& out) {
 }
 
 void EventDetector::flush(EventHandler& out) {
-  for (SourceState& s : lru_) closeAll(s, out);
+  // Least recently active first: roughly the order the reports ended in.
+  for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) closeAll(*it, out);
 }
 
 }  // namespace ncxdp
