@@ -11,18 +11,21 @@
 # Usage: sudo tests/triage/make-fixtures.sh BUILD_DIR [OUT_DIR]
 #   BUILD_DIR: an ncxdp build directory (its ncxdp binary receives the netconsole traffic)
 #   OUT_DIR:   default tests/triage/fixtures
-# Kernel packages are downloaded with apt-get into $NCXDP_KERNEL_CACHE (default
-# /var/tmp/ncxdp-kernels), never into git. linux-headers-<version> must be installed for each.
+# The kernels are the ones pinned in tests/kernel/kernels.conf, fetched by
+# tests/kernel/fetch-kernels.sh into $NCXDP_KERNEL_CACHE (outside git); linux-headers of the same
+# versions must be installed (scripts/deps.sh installs them).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
+KERNEL_DIR="$(cd "$HERE/../kernel" && pwd)"
 BUILD="$(cd "${1:?usage: $0 BUILD_DIR [OUT_DIR]}" && pwd)"
 OUT="${2:-$HERE/fixtures}"
-CACHE="${NCXDP_KERNEL_CACHE:-/var/tmp/ncxdp-kernels}"
+export NCXDP_KERNEL_CACHE="${NCXDP_KERNEL_CACHE:-/var/cache/ncxdp/kernels}"
+CACHE="$NCXDP_KERNEL_CACHE"
 NCXDP="$BUILD/ncxdp"
-# Pinned: the fixtures name these releases. The module is built against the matching headers.
-# NCXDP_FIXTURE_KERNELS / NCXDP_FIXTURE_SCENARIOS narrow a run (space-separated) while debugging.
-read -r -a KERNELS <<<"${NCXDP_FIXTURE_KERNELS:-6.1.0-56-amd64 6.12.117+deb12-amd64}"
+source "$KERNEL_DIR/pins.sh"
+# NCXDP_FIXTURE_KERNELS (pin ids) / NCXDP_FIXTURE_SCENARIOS narrow a run while debugging.
+read -r -a KERNELS <<<"${NCXDP_FIXTURE_KERNELS:-$(kh_pin_ids | tr '\n' ' ')}"
 read -r -a SCENARIOS <<<"${NCXDP_FIXTURE_SCENARIOS:-main oops-panic panic mce}"
 NS="ncxdp-triage-fx-$$"
 GUEST_IP=10.77.0.2
@@ -46,63 +49,16 @@ trap cleanup EXIT
 
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespace, tap device)"
 [[ -x "$NCXDP" ]] || die "$NCXDP not built"
-for tool in qemu-system-x86_64 busybox cpio xz gcc apt-get dpkg-deb modinfo python3; do
+for tool in qemu-system-x86_64 busybox cpio gcc python3; do
   command -v "$tool" >/dev/null || die "$tool not found (scripts/deps.sh installs it)"
 done
 WORK="$(mktemp -d /tmp/ncxdp-triage-fx.XXXXXX)"
 mkdir -p "$CACHE" "$OUT"
 
-# --- per kernel: image, the few modules netconsole needs, and the crashme module ---------------
-# Extracts vmlinuz and the modules the guest loads into $CACHE/<version>; decompresses .ko.xz.
-fetch_kernel() {
-  local ver=$1 deb
-  local dir="$CACHE/$ver"
-  [[ -f "$dir/vmlinuz" ]] && return 0
-  deb=$(ls "$CACHE"/linux-image-"$ver"_*.deb 2>/dev/null | head -1 || true)
-  if [[ -z "$deb" ]]; then
-    (cd "$CACHE" && apt-get download "linux-image-$ver" >/dev/null 2>&1) || die "apt-get download linux-image-$ver failed"
-    deb=$(ls "$CACHE"/linux-image-"$ver"_*.deb | head -1)
-  fi
-  mkdir -p "$dir/extract"
-  local members
-  members=$(dpkg-deb -c "$deb" | awk '{print $6}' |
-    grep -E "^\./boot/vmlinuz-|/(virtio_net|net_failover|failover|netconsole|configfs|virtio|virtio_ring|virtio_pci|virtio_pci_modern_dev|virtio_pci_legacy_dev)\.ko(\.xz)?$")
-  # shellcheck disable=SC2086 # one member per word
-  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$dir/extract" $members
-  mkdir -p "$dir/modules"
-  local f
-  while read -r f; do
-    case "$f" in
-      *.ko.xz) xz -dc "$f" >"$dir/modules/$(basename "${f%.xz}")" ;;
-      *.ko) cp "$f" "$dir/modules/" ;;
-    esac
-  done < <(find "$dir/extract/lib" -name '*.ko*')
-  cp "$dir/extract/boot/vmlinuz-$ver" "$dir/vmlinuz"
-  rm -rf "$dir/extract"
-}
-
-# Prints module file names in load order (dependencies first) for the modules named in $2...
-load_order() {
-  local moddir=$1
-  shift
-  local -A seen=()
-  local order=()
-  visit() {
-    local name=$1 file dep
-    [[ -n "${seen[$name]:-}" ]] && return 0
-    seen[$name]=1
-    file="$moddir/$name.ko"
-    [[ -f "$file" ]] || return 0 # built into this kernel
-    for dep in $(modinfo -F depends "$file" | tr ',' ' '); do visit "$dep"; done
-    order+=("$name.ko")
-  }
-  local m
-  for m in "$@"; do visit "$m"; done
-  echo "${order[@]}"
-}
-
+# --- per kernel: the crashme module, built against the kernel's own headers ----------------
 build_crashme() {
-  local ver=$1 dir="$WORK/crashme-$ver"
+  local ver=$1
+  local dir="$WORK/crashme-$ver"
   [[ -d /usr/src/linux-headers-$ver ]] || die "install linux-headers-$ver (same version as the image)"
   mkdir -p "$dir"
   cp "$HERE/crashme/ncxdp_crashme.c" "$HERE/crashme/Kbuild" "$dir/"
@@ -123,12 +79,15 @@ mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mark() { echo "ncxdp-fixture: \$*" > /dev/kmsg; }
-for m in $modules; do insmod /lib/modules/\$m; done
+for m in $modules; do insmod /lib/modules/\$m.ko; done
 ip link set lo up
 ip link set eth0 up
 ip addr add $GUEST_IP/24 dev eth0
 insmod /lib/modules/netconsole.ko netconsole=$netconsole
 insmod /lib/modules/ncxdp_crashme.ko
+# A target registered at load replays the whole log ring; let it drain before the first report, or
+# the report can be lost behind it (netpoll drops what the device queue cannot take).
+sleep 2
 # An oops kills the writing shell, so every action runs in its own.
 act() { mark "step \$1"; sh -c "echo '\$1' > /proc/ncxdp_crashme" >/dev/null 2>&1; sleep 1; }
 stall() { echo \$1 > /sys/module/rcupdate/parameters/rcu_cpu_stall_suppress; }
@@ -187,19 +146,21 @@ EOF
 
 build_initramfs() {
   local ver=$1 scenario=$2 crashme=$3 out=$4
-  local root="$WORK/root-$ver-$scenario" moddir="$CACHE/$ver/modules" netconsole modules
+  local root="$WORK/root-$ver-$scenario"
+  local moddir="$CACHE/$ver/modules" netconsole modules
   rm -rf "$root"
   mkdir -p "$root"/{bin,proc,sys,dev,lib/modules}
   cp /bin/busybox "$root/bin/busybox"
   cp "$WORK/hog" "$root/hog"
   cp "$crashme" "$root/lib/modules/"
-  modules=$(load_order "$moddir" virtio_pci virtio_net configfs netconsole)
+  # fetch-kernels.sh lists the modules it extracted in insmod order, dependencies first.
+  modules=$(tr '\n' ' ' <"$moddir/load-order")
   local m
-  for m in $modules; do cp "$moddir/$m" "$root/lib/modules/"; done
+  for m in $modules; do cp "$moddir/$m.ko" "$root/lib/modules/"; done
   # Extended (+); on 6.6+ also the release prefix (r), as fleets on 6.12 send it.
   netconsole="+6665@$GUEST_IP/eth0,6666@$HOST_IP/"
   [[ "$ver" == 6.1.* ]] || netconsole="+r6665@$GUEST_IP/eth0,6666@$HOST_IP/"
-  write_init "$scenario" "$netconsole" "${modules//netconsole.ko/}" >"$root/init"
+  write_init "$scenario" "$netconsole" "$(echo " $modules " | sed 's/ netconsole / /')" >"$root/init"
   chmod +x "$root/init"
   (cd "$root" && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$out"
 }
@@ -229,7 +190,8 @@ wait_for() { # file pattern seconds
 # Boots one scenario; writes the two fixture files.
 boot() {
   local ver=$1 scenario=$2 crashme=$3 short=$4
-  local name="$short-$scenario" initrd="$WORK/initrd-$ver-$scenario.gz"
+  local name="$short-$scenario"
+  local initrd="$WORK/initrd-$ver-$scenario.gz"
   local serial="$WORK/$name.serial.raw" jsonl="$WORK/$name.netconsole.jsonl"
   build_initramfs "$ver" "$scenario" "$crashme" "$initrd"
 
@@ -272,18 +234,18 @@ boot() {
   # qemu's serial output has CRLF line ends; the kernel sends LF.
   tr -d '\r' <"$serial" >"$OUT/$name.serial.log"
   cp "$jsonl" "$OUT/$name.netconsole.jsonl"
-  case $scenario in
-    main) grep -q "ncxdp-fixture: done" "$OUT/$name.serial.log" || die "$name: guest did not finish" ;;
-    *) grep -q "Kernel panic - not syncing" "$OUT/$name.serial.log" || die "$name: no panic in the serial log" ;;
-  esac
+  local last="Kernel panic - not syncing"
+  [[ $scenario == main ]] && last="ncxdp-fixture: done"
+  grep -q "$last" "$OUT/$name.serial.log" || die "$name: no '$last' on the serial console"
+  grep -q "$last" "$OUT/$name.netconsole.jsonl" || die "$name: netconsole lost '$last' (run again)"
   log "$name: $(wc -l <"$OUT/$name.serial.log") serial lines, $(wc -l <"$OUT/$name.netconsole.jsonl") netconsole records"
 }
 
 gcc -static -O1 -o "$WORK/hog" "$HERE/crashme/hog.c"
-for ver in "${KERNELS[@]}"; do
-  fetch_kernel "$ver"
-  crashme=$(build_crashme "$ver")
-  short="deb${ver%%.*}.$(echo "$ver" | cut -d. -f2)" # deb6.1, deb6.12
-  for scenario in "${SCENARIOS[@]}"; do boot "$ver" "$scenario" "$crashme" "$short"; done
+for id in "${KERNELS[@]}"; do
+  kh_pin_lookup "$id" || die "unknown kernel '$id'"
+  "$KERNEL_DIR/fetch-kernels.sh" "$KH_ID" || die "fetch-kernels.sh $KH_ID failed"
+  crashme=$(build_crashme "$KH_ABI")
+  for scenario in "${SCENARIOS[@]}"; do boot "$KH_ABI" "$scenario" "$crashme" "deb$KH_ID"; done
 done
 log "fixtures written to $OUT"

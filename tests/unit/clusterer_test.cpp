@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 
 #include "triage/Triage.h"
@@ -68,7 +69,7 @@ TEST(ClustererTest, GroupsAcrossHostsAndReleases) {
   ASSERT_EQ(top.releases.size(), 2u);
   EXPECT_EQ(top.releases[0].events + top.releases[1].events, 50u);
   EXPECT_EQ(top.exampleHosts.size(), 5u);
-  EXPECT_EQ(top.exampleHosts[0], "10.0.0.0:6665");
+  EXPECT_EQ(std::set<std::string>(top.exampleHosts.begin(), top.exampleHosts.end()).size(), 5u);
   EXPECT_EQ(top.frames.front(), "crashme_null [ncxdp_crashme]");
   // Then every other cluster has the 40 main hosts; among them more events rank first:
   // crashme_warn_a fired twice per host (80), the soft lockups 60, the rest once per host.
@@ -153,6 +154,15 @@ TEST(ClustererTest, TimelineFollowsTheEarliestEventWhateverTheOrder) {
   EXPECT_EQ(r.timeline[1].cumulative, 2u);
   EXPECT_EQ(r.clusters[0].firstUs, kT0 + 1'000'000);
   EXPECT_EQ(r.clusters[0].lastUs, kT0 + 5'000'000);
+  // Example hosts are the earliest to report the bug, whatever order their events came in.
+  EXPECT_EQ(r.clusters[0].exampleHosts, (std::vector<std::string>{"10.0.0.1:6665", "10.0.0.2:6665"}));
+  ClusterConfig small;
+  small.exampleHosts = 2;
+  Clusterer d(small);
+  for (std::uint32_t h : {5u, 4u, 3u, 2u, 1u}) d.onEvent(makeEvent(h, "f", kT0 + h * 1'000'000));
+  d.onEvent(makeEvent(5, "f", kT0));  // host 5 again, earlier than anyone
+  EXPECT_EQ(d.report().clusters[0].exampleHosts,
+            (std::vector<std::string>{"10.0.0.5:6665", "10.0.0.1:6665"}));
 }
 
 }  // namespace

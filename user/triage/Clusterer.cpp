@@ -38,6 +38,19 @@ void Clusterer::addToTimeline(std::uint64_t us, std::int64_t delta) {
   if (n == 0) timeline_.erase(us / 1'000'000);
 }
 
+void Clusterer::noteExample(Cluster& c, std::uint32_t host, std::uint64_t us) const {
+  auto& ex = c.examples;
+  const auto same = std::find_if(ex.begin(), ex.end(), [&](const auto& e) { return e.second == host; });
+  if (same != ex.end()) {
+    if (us >= same->first) return;
+    ex.erase(same);
+  } else if (ex.size() >= config_.exampleHosts) {
+    if (ex.empty() || std::make_pair(us, host) >= ex.back()) return;
+    ex.pop_back();
+  }
+  ex.insert(std::upper_bound(ex.begin(), ex.end(), std::make_pair(us, host)), {us, host});
+}
+
 void Clusterer::onEvent(const Event& event) {
   ++events_;
   const auto kindIndex = static_cast<std::size_t>(event.kind);
@@ -98,7 +111,7 @@ void Clusterer::onEvent(const Event& event) {
   if (hostIndex != kNoHost) {
     auto [it, added] = c.hosts.try_emplace(hostIndex, event.panicked);
     if (!added) it->second = it->second || event.panicked;
-    if (added && c.examples.size() < config_.exampleHosts) c.examples.push_back(hostIndex);
+    noteExample(c, hostIndex, event.firstUs);
   }
   auto rel = std::find_if(c.releases.begin(), c.releases.end(),
                           [&](const ReleaseCount& r) { return r.release == event.release; });
@@ -153,7 +166,7 @@ TriageReport Clusterer::report(std::size_t top) const {
     out.otherReleaseEvents = c->otherReleaseEvents;
     out.firstUs = c->firstUs;
     out.lastUs = c->lastUs;
-    for (std::uint32_t h : c->examples) out.exampleHosts.push_back(hosts_[h].src.toString());
+    for (const auto& [us, h] : c->examples) out.exampleHosts.push_back(hosts_[h].src.toString());
   }
   for (const Cluster& c : clusters_) {
     if (r.firstEventUs == 0 || c.firstUs < r.firstEventUs) r.firstEventUs = c.firstUs;

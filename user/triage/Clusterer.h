@@ -71,7 +71,9 @@ class Clusterer final : public EventHandler {
     std::vector<ReleaseCount> releases;
     std::uint64_t otherReleaseEvents = 0;
     std::uint64_t firstUs = 0, lastUs = 0;
-    std::vector<std::uint32_t> examples;
+    // The earliest hosts (by first event of this cluster), sorted: independent of the order in
+    // which inputs are read and reports end.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> examples;
   };
   // Heterogeneous lookup: find a cluster by the key in a reused buffer without a std::string.
   struct KeyHash {
@@ -80,6 +82,7 @@ class Clusterer final : public EventHandler {
   };
 
   std::uint32_t hostOf(const Source& src);
+  void noteExample(Cluster& c, std::uint32_t host, std::uint64_t us) const;
   void addToTimeline(std::uint64_t us, std::int64_t delta);
 
   ClusterConfig config_;

@@ -38,8 +38,8 @@ struct Event {
   std::optional<std::uint64_t> tsUsec;  // kernel timestamp of the first line
   std::string reason;                   // the line that started the report
   std::string cls;                      // reason class: "kernel NULL pointer dereference", "soft lockup", ...
-  std::string message;                  // a WARN()/BUG message before the report, or the hung/killed task
-  std::string comm;                     // task of the CPU/PID/Comm header (or the report line)
+  std::string message;  // the WARN() message before the report; the hung or killed task; the MCE bank
+  std::string comm;     // task of the CPU/PID/Comm header (or the report line)
   int cpu = -1;
   int pid = -1;
   std::string release;  // from the record (6.6+ release flag), the Tainted line, or the boot banner

@@ -217,12 +217,11 @@ void EventDetector::startStack(Open& ev) {
   ev.inStack = true;
 }
 
-// Applies one line to an open report. Sets `closed` when the line ended it (the line is consumed).
+// Applies one line to an open report, closing it when the line ends it.
 void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, const LineContext& ctx,
-                         SourceState& s, EventHandler& out, bool& closed) {
+                         SourceState& s, EventHandler& out) {
   Event& e = ev.event;
   const EventLimits& lim = config_.event;
-  closed = false;
   switch (rl.type) {
     case LineType::PanicLine:
       if (!e.panicked) {
@@ -237,7 +236,6 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       }
       e.lastUs = ctx.recvUs;
       close(s, &ev, out);
-      closed = true;
       return;
     case LineType::EndTrace:
       ev.ended = true;
@@ -255,7 +253,6 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       e.lastUs = ctx.recvUs;
       ++e.lines;
       close(s, &ev, out);
-      closed = true;
       return;
     case LineType::CpuHeader:
       if (ev.ended) break;
@@ -325,7 +322,6 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       // memory statistics and the task table until "Killed process".
       if ((ev.ended || ev.stackDone || e.kind == EventKind::MachineCheck) && e.kind != EventKind::OomKill) {
         close(s, &ev, out);
-        closed = true;
         return;
       }
       break;
@@ -340,7 +336,6 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
     e.truncated = true;
     ++stats_.truncatedLines;
     close(s, &ev, out);
-    closed = true;
   }
 }
 
@@ -420,8 +415,7 @@ void EventDetector::line(const LineContext& ctx, std::string_view text, EventHan
     }
     return;
   }
-  bool closed = false;
-  take(*ev, rl, text, ctx, s, out, closed);
+  take(*ev, rl, text, ctx, s, out);
 }
 
 void EventDetector::expire(std::uint64_t nowUs, EventHandler& out) {
@@ -433,7 +427,8 @@ void EventDetector::expire(std::uint64_t nowUs, EventHandler& out) {
 }
 
 void EventDetector::flush(EventHandler& out) {
-  for (SourceState& s : lru_) closeAll(s, out);
+  // Least recently active first: roughly the order the reports ended in.
+  for (auto it = lru_.rbegin(); it != lru_.rend(); ++it) closeAll(*it, out);
 }
 
 }  // namespace ncxdp

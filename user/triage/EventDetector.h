@@ -117,7 +117,7 @@ class EventDetector {
   void closeAll(SourceState& s, EventHandler& out);
   void closeOldestAnywhere(EventHandler& out);
   void take(Open& ev, const ReportLine& rl, std::string_view text, const LineContext& ctx, SourceState& s,
-            EventHandler& out, bool& closed);
+            EventHandler& out);
   void startStack(Open& ev);
   void copyCapped(std::string& dst, std::string_view src, std::size_t cap) const;
 

@@ -17,6 +17,7 @@ constexpr int kMarginRight = 56;
 constexpr int kMarginTop = 16;
 constexpr int kMarginBottom = 40;
 constexpr std::uint64_t kMaxBars = 240;
+constexpr std::uint64_t kMinSeconds = 60;
 
 constexpr const char* kStyle = R"(
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; color: #222; }
@@ -48,7 +49,8 @@ void appendf(std::string& out, const char* fmt, auto... args) {
 void appendChart(const TriageReport& r, std::string& out) {
   const std::uint64_t first = r.timeline.front().second;
   const std::uint64_t last = r.timeline.back().second;
-  const std::uint64_t span = last - first + 1;
+  // At least kMinSeconds wide, so a storm that fits in one second is one narrow bar, not a wall.
+  const std::uint64_t span = std::max<std::uint64_t>(last - first + 1, kMinSeconds);
   // One bar per second while that fits, else per wider bucket.
   const std::uint64_t bucket = (span + kMaxBars - 1) / kMaxBars;
   const std::uint64_t bars = (span + bucket - 1) / bucket;
@@ -76,6 +78,7 @@ void appendChart(const TriageReport& r, std::string& out) {
   }
   // Cumulative hosts affected, on the right-hand scale.
   out += "<polyline fill=\"none\" stroke=\"#2c3e50\" stroke-width=\"1.5\" points=\"";
+  appendf(out, "%d,%.2f ", kMarginLeft, kMarginTop + plotH);
   std::uint64_t cumulative = 0;
   for (std::uint64_t i = 0; i < bars; ++i) {
     cumulative += counts[i];
@@ -96,7 +99,7 @@ void appendChart(const TriageReport& r, std::string& out) {
   appendf(out, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"start\">%s</text>\n", kMarginLeft,
           kMarginTop + plotH + 14, rfc3339(first * 1'000'000).substr(0, 19).c_str());
   appendf(out, "<text x=\"%d\" y=\"%.0f\" text-anchor=\"end\">%s</text>\n", kChartWidth - kMarginRight,
-          kMarginTop + plotH + 14, rfc3339(last * 1'000'000).substr(0, 19).c_str());
+          kMarginTop + plotH + 14, rfc3339((first + bars * bucket - 1) * 1'000'000).substr(0, 19).c_str());
   out += "</svg>\n";
 }
 
