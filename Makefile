@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build deps test unit asan tsan fuzz demo bench clean
+.PHONY: all build deps test unit kernel-test kmod asan tsan fuzz demo bench clean
 
 all: build
 
@@ -26,6 +26,15 @@ test: deps build
 
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -R '^[A-Z]'
+
+# Only the kernel tests: Debian kernels under qemu against `ncxdp attach` (tests/kernel/README.md).
+kernel-test: deps build
+	cd $(BUILD) && ctest --output-on-failure -L kernel
+
+# The ncxdp_tx kernel module (kmod/) for every kernel pinned in tests/kernel/kernels.conf, into
+# $(BUILD)/kmod/<abi>/ncxdp_tx.ko.
+kmod:
+	./kmod/build.sh $(BUILD)/kmod
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library and unit tests.
 asan:

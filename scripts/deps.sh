@@ -18,12 +18,17 @@ packages=(
   # metrics: a real Prometheus server and promtool for the exporter tests
   prometheus
   # kernel tests: Debian kernels booted under qemu with a busybox initramfs
-  qemu-system-x86 busybox-static cpio xz-utils
+  qemu-system-x86 busybox-static cpio xz-utils kmod python3
   # NATS JetStream sink and its tests
   nats-server libnats-dev
   # benchmark plots
   python3-matplotlib
 )
+
+# The kernel tests build modules against exactly the kernels they boot: headers pinned with them.
+while read -r _ abi version; do
+  packages+=("linux-headers-$abi=$version")
+done < <(awk '!/^[[:space:]]*(#|$)/' "$(dirname "$0")/../tests/kernel/kernels.conf")
 
 if [[ $(id -u) -ne 0 ]]; then
   echo "deps.sh: must run as root to install packages (try: sudo make deps)" >&2
@@ -32,7 +37,9 @@ fi
 
 missing=()
 for p in "${packages[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+  # name=version entries must be installed at exactly that version.
+  have=$(dpkg-query -W -f='${Status} ${Version}' "${p%%=*}" 2>/dev/null || true)
+  if [[ "$p" == *=* && "$have" != "install ok installed ${p#*=}" || "$have" != "install ok installed "* ]]; then
     missing+=("$p")
   fi
 done

@@ -4,6 +4,7 @@
 # leak, timeout or abort fails the test and keeps the reproducer.
 set -uo pipefail
 fuzzer=$1 seeds=$2 seconds=${3:-45}
+name=$(basename "$fuzzer")
 work=$(mktemp -d /tmp/ncxdp-fuzz.XXXXXX)
 mkdir -p "$work/corpus"
 "$fuzzer" -max_total_time="$seconds" -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
@@ -12,8 +13,8 @@ status=$?
 grep -E 'stat::|Done|ERROR|SUMMARY' "$work/log" | head -20
 if ((status != 0)); then
   tail -40 "$work/log"
-  echo "fuzz_decoder: failed (exit $status); reproducer and log kept in $work" >&2
+  echo "$name: failed (exit $status); reproducer and log kept in $work" >&2
   exit "$status"
 fi
 rm -rf "$work"
-echo "fuzz_decoder: no crash in ${seconds}s"
+echo "$name: no crash in ${seconds}s"

@@ -712,6 +712,81 @@ TEST_F(DecoderTest, FragmentsOfOneMessageAreNotSeqGaps) {
   EXPECT_EQ(out_.messages().size(), 3u);
 }
 
+// ncxdp_tx's kmsg dumper replays the whole log ring, marked ncxdp_dump=N, with the seq values
+// the records had. Without the marker this stream would read as a reboot (seq back to 0) and a
+// lost replayed datagram as a seq gap; with it the live seq accounting carries on untouched.
+TEST_F(DecoderTest, CrashDumpReplayIsNotARestartNorAGap) {
+  std::uint32_t msgid = 0;
+  auto live = [&](int seq) {
+    feed("6," + std::to_string(seq) + ",1,-;live " + std::to_string(seq) +
+         "\n msgid=" + std::to_string(++msgid) + "\n");
+  };
+  for (int seq = 100; seq <= 105; ++seq) live(seq);
+  for (int seq = 0; seq <= 105; ++seq) {
+    ++msgid;
+    if (seq == 50) continue;  // this replayed datagram is lost on the way
+    feed("0," + std::to_string(seq) + ",1,-,ncxdp_dump=1;dumped " + std::to_string(seq) +
+         "\n msgid=" + std::to_string(msgid) + "\n");
+  }
+  live(106);
+  // The dumped msgid lost above is the one gap so far, found by the msgid counter.
+  auto g = out_.gaps();
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(g[0].gapField, GapField::Msgid);
+  EXPECT_EQ(g[0].gapFrom, 7u + 50u);
+  EXPECT_EQ(g[0].gapTo, 7u + 50u);
+
+  auto m = out_.messages();
+  ASSERT_EQ(m.size(), 6u + 105u + 1u);
+  EXPECT_EQ(m[5].dump, 0u);
+  EXPECT_EQ(m[6].dump, 1u);
+  EXPECT_EQ(m[6].seq, 0u);
+  EXPECT_EQ(m[6].text, "dumped 0");
+  EXPECT_EQ(m[110].dump, 1u);
+  EXPECT_EQ(m[110].seq, 105u);
+  EXPECT_EQ(m.back().dump, 0u);
+  EXPECT_EQ(m.back().seq, 106u);
+  EXPECT_EQ(decoder_.stats().recordsDumped, 105u);
+  EXPECT_EQ(decoder_.stats().seqGaps, 0u);
+
+  // The live seq state survived the dump: a real gap after it is still found.
+  live(109);
+  g = out_.gaps();
+  ASSERT_EQ(g.size(), 2u);
+  EXPECT_EQ(g[1].gapField, GapField::Seq);
+  EXPECT_EQ(g[1].gapFrom, 107u);
+  EXPECT_EQ(g[1].gapTo, 108u);
+}
+
+TEST_F(DecoderTest, DumpedAndLiveFragmentsOfOneSeqReassembledApart) {
+  // The same record (vector 11, seq 5) live and replayed by two dumps, fragments interleaved.
+  auto live = vector11();
+  auto dumped = [&](int n) {
+    std::vector<std::string> f = vector11();
+    for (auto& p : f) p.insert(p.find(",ncfrag="), ",ncxdp_dump=" + std::to_string(n));
+    return f;
+  };
+  auto d1 = dumped(1), d2 = dumped(2);
+  feed(live[0]);
+  feed(d1[0]);
+  feed(d2[0]);
+  feed(d1[1]);
+  feed(live[1]);
+  feed(d2[1]);
+  auto m = out_.messages();
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].dump, 1u);
+  EXPECT_EQ(m[1].dump, 0u);
+  EXPECT_EQ(m[2].dump, 2u);
+  for (const auto& r : m) {
+    EXPECT_EQ(r.text, std::string(1500, 'A'));
+    EXPECT_EQ(r.seq, 5u);
+    EXPECT_FALSE(r.incomplete);
+  }
+  EXPECT_TRUE(out_.gaps().empty());
+  EXPECT_EQ(decoder_.stats().recordsDumped, 2u);
+}
+
 TEST_F(DecoderTest, SourcesKeyedByAddressAndPort) {
   Source a = src(9, 6665), b = src(9, 6666);
   std::string first = "[    1.000000] " + std::string(985, 'a');

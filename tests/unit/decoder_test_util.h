@@ -30,6 +30,7 @@ struct OwnedRecord {
   GapField gapField = GapField::Seq;
   std::uint64_t gapFrom = 0;
   std::uint64_t gapTo = 0;
+  std::uint64_t dump = 0;
 };
 
 class Collector : public RecordHandler {
@@ -55,6 +56,7 @@ class Collector : public RecordHandler {
     o.gapField = r.gapField;
     o.gapFrom = r.gapFrom;
     o.gapTo = r.gapTo;
+    o.dump = r.dump;
     records.push_back(std::move(o));
   }
   std::vector<OwnedRecord> messages() const {

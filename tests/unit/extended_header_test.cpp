@@ -40,6 +40,27 @@ TEST(ExtendedHeaderTest, NcfragInTheMiddleIsCutOutOfKey) {
   EXPECT_EQ(std::string(h.keyHead) + std::string(h.keyTail), "6,5,1,-,x=y");
 }
 
+TEST(ExtendedHeaderTest, DumpMarkerFromNcxdpTx) {
+  ExtendedHeader h;
+  std::size_t body = 0;
+  ASSERT_TRUE(parseExtendedHeader("6.1.0-56-amd64,4,17,5140900,-,ncxdp_dump=2;x\n", h, body));
+  EXPECT_EQ(h.dump, 2u);
+  EXPECT_EQ(h.seq, 17u);
+  EXPECT_FALSE(h.fragmented);
+  // Fragments of a dumped message: the marker stays in the key, so a live message with the same
+  // seq and a second dump of it are reassembled apart.
+  ASSERT_TRUE(parseExtendedHeader("6,17,5140900,-,caller=T1,ncxdp_dump=1,ncfrag=972/1501;AA", h, body));
+  EXPECT_EQ(h.dump, 1u);
+  EXPECT_EQ(h.caller, "T1");
+  EXPECT_EQ(h.fragOffset, 972u);
+  EXPECT_EQ(std::string(h.keyHead) + std::string(h.keyTail), "6,17,5140900,-,caller=T1,ncxdp_dump=1");
+  // Live messages, and a marker that is not a number (an unknown field, ignored), are not dumps.
+  ASSERT_TRUE(parseExtendedHeader("6,17,5140900,-;x", h, body));
+  EXPECT_EQ(h.dump, 0u);
+  ASSERT_TRUE(parseExtendedHeader("6,17,5140900,-,ncxdp_dump=yes;x", h, body));
+  EXPECT_EQ(h.dump, 0u);
+}
+
 TEST(ExtendedHeaderTest, Rejects) {
   ExtendedHeader h;
   std::size_t body = 0;

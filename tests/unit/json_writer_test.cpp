@@ -355,6 +355,33 @@ TEST(JsonWriterTest, CompleteRecordHasNoMissingField) {
   EXPECT_FALSE(j.contains("missing"));
   EXPECT_FALSE(j.contains("text_hex"));
   EXPECT_FALSE(j.contains("event"));
+  EXPECT_FALSE(j.contains("dump"));
+}
+
+TEST(JsonWriterTest, DumpedRecordEndsWithItsDumpNumber) {
+  Record r;
+  r.src = v4Source();
+  r.recvTsUs = kRecvUs;
+  r.format = Format::Extended;
+  r.facility = 0;
+  r.level = 0;
+  r.seq = 42;
+  r.tsUsec = 6614997;
+  r.text = "Kernel panic - not syncing: sysrq triggered crash";
+  r.dump = 1;
+  EXPECT_EQ(jsonOf(r),
+            R"({"recv_ts":"2026-11-28T13:18:14.123456Z","src":"10.0.0.5:6665","format":"extended",)"
+            R"("release":null,"facility":0,"level":0,"seq":42,"ts_usec":6614997,"cont":false,)"
+            R"("caller":null,"msgid":null,"text":"Kernel panic - not syncing: sysrq triggered crash",)"
+            R"("dict":[],"incomplete":false,"dump":1})"
+            "\n");
+  // After "missing" when both are present: new fields are appended.
+  const ByteRange missing[] = {{0, 10}};
+  r.incomplete = true;
+  r.missing = missing;
+  const std::string line = jsonOf(r);
+  EXPECT_NE(line.find(R"("incomplete":true,"missing":[[0,10]],"dump":1})"), std::string::npos) << line;
+  EXPECT_EQ(json::parse(line)["dump"], 1);
 }
 
 TEST(JsonWriterTest, GapEventExact) {

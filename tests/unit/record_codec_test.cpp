@@ -64,6 +64,7 @@ void expectSame(const Record& a, const Record& b) {
   EXPECT_EQ(a.gapField, b.gapField);
   EXPECT_EQ(a.gapFrom, b.gapFrom);
   EXPECT_EQ(a.gapTo, b.gapTo);
+  EXPECT_EQ(a.dump, b.dump);
 }
 
 // Encodes, decodes from an exact-size heap copy (so a sanitizer sees any over-read) and compares.
@@ -97,6 +98,7 @@ class RecordCodecTest : public ::testing::Test {
     full_.msgid = 77;
     full_.incomplete = true;
     full_.missing = missing_;
+    full_.dump = 2;
   }
 
   std::string release_ = "6.12.0-rc1";
@@ -287,7 +289,8 @@ TEST_F(RecordCodecTest, InvalidHeaderFieldsAreRejected) {
     return !decodeRecord(b, back, dict, missing);
   };
   EXPECT_TRUE(rejects(kOffVersion, 0));
-  EXPECT_TRUE(rejects(kOffVersion, 2));
+  EXPECT_TRUE(rejects(kOffVersion, 1));  // the layout before the dump field
+  EXPECT_TRUE(rejects(kOffVersion, 3));
   EXPECT_TRUE(rejects(kOffKind, 2));
   EXPECT_TRUE(rejects(kOffFormat, 2));
   EXPECT_TRUE(rejects(kOffGapField, 2));

@@ -159,6 +159,18 @@ TEST(TextSinkTest, ExtendedLineWithExtras) {
   EXPECT_EQ(lineOf(e, /*showSource=*/false),
             "2026-11-28T13:18:14.123456Z notice [115075.213798] netconsole selftest (seq=1822 msgid=1 "
             "caller=T123 release=6.18.0 fac=1 cont)\n");
+
+  Record d = message("Kernel panic - not syncing: sysrq triggered crash");
+  d.format = Format::Extended;
+  d.facility = 0;
+  d.level = 0;
+  d.seq = 42;
+  d.tsUsec = 6614997;
+  d.msgid = 460;
+  d.dump = 1;
+  EXPECT_EQ(lineOf(d, false),
+            "2026-11-28T13:18:14.123456Z emerg  [    6.614997] Kernel panic - not syncing: sysrq triggered "
+            "crash (seq=42 msgid=460 dump=1)\n");
 }
 
 TEST(TextSinkTest, IncompleteAndGapLines) {

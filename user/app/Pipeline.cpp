@@ -38,6 +38,7 @@ Pipeline::Pipeline(std::size_t producers, std::size_t ringBytesTotal,
   for (std::size_t i = 0; i < producers; ++i) rings_.push_back(std::make_unique<Lane>(perRing));
   dictScratch_.reserve(64);
   missingScratch_.reserve(64);
+  for (const auto& sink : sinks_) publishedSinks_.push_back({std::string(sink->name()), sink->stats()});
 }
 
 Pipeline::~Pipeline() {
@@ -78,12 +79,20 @@ void Pipeline::finish() {
 PipelineStats Pipeline::stats() const {
   PipelineStats out;
   for (const auto& lane : rings_)
-    out.rings.push_back(
-        {lane->ring.capacity(), lane->writer.written(), lane->writer.drops(), lane->writer.oversize()});
-  for (const auto& sink : sinks_) out.sinks.push_back({std::string(sink->name()), sink->stats()});
-  out.corrupt = corrupt_;
-  out.sinkFailed = sinkFailed_;
+    out.rings.push_back({lane->ring.capacity(), lane->ring.usedBytes(), lane->writer.written(),
+                         lane->writer.drops(), lane->writer.oversize()});
+  std::lock_guard lock(publishMu_);
+  out.sinks = publishedSinks_;
+  out.corrupt = publishedCorrupt_;
+  out.sinkFailed = publishedSinkFailed_;
   return out;
+}
+
+void Pipeline::publishSinkStats() {
+  std::lock_guard lock(publishMu_);
+  for (std::size_t i = 0; i < sinks_.size(); ++i) publishedSinks_[i].stats = sinks_[i]->stats();
+  publishedCorrupt_ = corrupt_;
+  publishedSinkFailed_ = sinkFailed_;
 }
 
 bool Pipeline::anyWork() const {
@@ -127,8 +136,15 @@ std::size_t Pipeline::drain(SpscRing& ring, std::size_t limit) {
 }
 
 void Pipeline::flushSinks() {
-  if (sinkFailed_) return;
-  for (auto& sink : sinks_) sink->flush();
+  if (!sinkFailed_) {
+    try {
+      for (auto& sink : sinks_) sink->flush();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ncxdp: output failed, discarding further records: %s\n", e.what());
+      sinkFailed_ = true;
+    }
+  }
+  publishSinkStats();
 }
 
 double Pipeline::fullestRing() const {
@@ -172,6 +188,7 @@ void Pipeline::run() {
       sinkFailed_ = true;
     }
   }
+  publishSinkStats();
   drained_.store(true, std::memory_order_release);
 }
 

@@ -24,6 +24,7 @@ namespace ncxdp {
 
 struct RingStats {
   std::uint64_t capacity = 0;
+  std::uint64_t usedBytes = 0;  // occupancy when read: how far the sink thread is behind
   std::uint64_t written = 0;
   std::uint64_t drops = 0;     // ring full
   std::uint64_t oversize = 0;  // record larger than the ring can ever hold
@@ -73,7 +74,8 @@ class Pipeline {
   bool drained() const { return drained_.load(std::memory_order_acquire); }
   // Joins the sink thread; call after every producer is done (producerDone) or it waits forever.
   void finish();
-  // Exact after finish(); sink counters are owned by the sink thread until then.
+  // Any thread. Ring counters are live; sink counters as of the sink thread's last flush (at most
+  // 100 ms old under load). Exact after finish().
   PipelineStats stats() const;
 
  private:
@@ -88,6 +90,8 @@ class Pipeline {
   // Moves up to `limit` records from one ring into the sinks; returns how many.
   std::size_t drain(SpscRing& ring, std::size_t limit);
   void flushSinks();
+  // Sink thread: copies the sinks' counters where stats() can read them.
+  void publishSinkStats();
   bool anyWork() const;
   // Occupancy (0..1) of the fullest ring; approximate while producers run.
   double fullestRing() const;
@@ -112,6 +116,13 @@ class Pipeline {
   std::vector<ByteRange> missingScratch_;
   std::uint64_t corrupt_ = 0;
   bool sinkFailed_ = false;
+
+  // What stats() reports for the sinks, copied by the sink thread after each flush. A lock (not
+  // atomics) so that a sink with more counters needs no change here; taken once per flush.
+  mutable std::mutex publishMu_;
+  std::vector<SinkReport> publishedSinks_;
+  std::uint64_t publishedCorrupt_ = 0;
+  bool publishedSinkFailed_ = false;
 };
 
 }  // namespace ncxdp

@@ -7,6 +7,7 @@ void addDecoderStats(DecoderStats& into, const DecoderStats& from) {
   into.bytes += from.bytes;
   into.recordsPlain += from.recordsPlain;
   into.recordsExtended += from.recordsExtended;
+  into.recordsDumped += from.recordsDumped;
   into.fragments += from.fragments;
   into.fragmentsDuplicate += from.fragmentsDuplicate;
   into.messagesReassembled += from.messagesReassembled;

@@ -1,5 +1,6 @@
 #include "capture/LiveCapture.h"
 
+#include <algorithm>
 #include <ctime>
 #include <exception>
 #include <stdexcept>
@@ -11,6 +12,9 @@ namespace ncxdp {
 namespace {
 
 constexpr std::uint64_t kTickUs = 100'000;
+// Per-source samples are published every this many ticks: ranking every sender costs more than
+// copying a lane's totals, and a second is finer than any scrape interval.
+constexpr int kTicksPerSourcePublish = 10;
 // Shutdown reads what was already accepted, bounded in case senders keep sending.
 constexpr int kMaxDrainPasses = 64;
 
@@ -48,13 +52,51 @@ std::string LiveCapture::error() const {
   return {};
 }
 
-CaptureStats LiveCapture::decoderStats() const {
+CaptureStats LiveCapture::laneTotals() const {
   CaptureStats out;
-  for (const auto& lane : lanes_) {
-    addDecoderStats(out.decoder, lane->decoder.stats());
-    out.sources += lane->decoder.sourceCount();
+  for (std::size_t i = 0; i < lanes_.size(); ++i) {
+    addDecoderStats(out.decoder, lanes_[i]->decoder.stats());
+    out.sources += lanes_[i]->decoder.sourceCount();
+    addLaneCounters(i, out);
   }
   return out;
+}
+
+void LiveCapture::publishSources(std::size_t perLane) {
+  sourcesPerLane_ = perLane;
+  for (auto& lane : lanes_) lane->published.sources.reserve(perLane);
+}
+
+void LiveCapture::laneSnapshot(std::size_t i, LaneSnapshot& out) const {
+  const Lane& lane = *lanes_[i];
+  std::lock_guard lock(lane.publishMu);
+  out.stats = lane.published.stats;
+  out.sources.assign(lane.published.sources.begin(), lane.published.sources.end());
+}
+
+void LiveCapture::publish(std::size_t i, bool withSources) {
+  Lane& lane = *lanes_[i];
+  CaptureStats stats;
+  stats.decoder = lane.decoder.stats();
+  stats.sources = lane.decoder.sourceCount();
+  addLaneCounters(i, stats);
+  std::vector<SourceSample>& ranked = lane.sourceScratch;
+  withSources = withSources && sourcesPerLane_ != 0;
+  if (withSources) {
+    ranked.clear();
+    lane.decoder.forEachSource([&ranked](const Source& s, const SourceStats& st) {
+      ranked.push_back({s, st});
+    });
+    const std::size_t keep = std::min(ranked.size(), sourcesPerLane_);
+    const auto busier = [](const SourceSample& a, const SourceSample& b) {
+      return a.stats.datagrams > b.stats.datagrams;
+    };
+    std::nth_element(ranked.begin(), ranked.begin() + std::ptrdiff_t(keep), ranked.end(), busier);
+    ranked.resize(keep);
+  }
+  std::lock_guard lock(lane.publishMu);
+  lane.published.stats = stats;
+  if (withSources) lane.published.sources.assign(ranked.begin(), ranked.end());
 }
 
 std::uint64_t LiveCapture::realtimeUs() {
@@ -67,6 +109,7 @@ void LiveCapture::run(std::size_t i) {
   Lane& lane = *lanes_[i];
   RingWriter& out = pipeline_.writer(i);
   std::uint64_t lastTick = realtimeUs();
+  int ticks = 0;
   try {
     while (!stop_.load(std::memory_order_relaxed)) {
       bool pushed = receive(i, out);
@@ -76,6 +119,7 @@ void LiveCapture::run(std::size_t i) {
         lane.decoder.tick(now, out);
         lastTick = now;
         pushed = true;
+        publish(i, ++ticks % kTicksPerSourcePublish == 0);
       }
       if (pushed) pipeline_.notify();
     }
@@ -89,6 +133,7 @@ void LiveCapture::run(std::size_t i) {
     for (int pass = 0; pass < kMaxDrainPasses; ++pass)
       if (!drainQueued(i, out)) break;
     lane.decoder.flush(realtimeUs(), out);
+    publish(i, true);
   } catch (const std::exception& e) {
     if (lane.error.empty()) lane.error = e.what();
   }

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,6 +20,18 @@ namespace ncxdp {
 class Pipeline;
 class RingWriter;
 
+// One sender's counters as its lane last published them (metrics' opt-in per-source series).
+struct SourceSample {
+  Source source;
+  SourceStats stats;
+};
+
+// What a lane published at its last tick: at most one tick (100 ms) old, readable from any thread.
+struct LaneSnapshot {
+  CaptureStats stats;                 // this lane's decoder and capture counters
+  std::vector<SourceSample> sources;  // the lane's busiest senders, when publishSources() asked
+};
+
 class LiveCapture : public Capture {
  public:
   void start() override;
@@ -26,6 +39,16 @@ class LiveCapture : public Capture {
   bool finished() const override { return finishedLanes_.load(std::memory_order_acquire) == lanes_.size(); }
   void join() override;
   std::string error() const override;
+
+  std::size_t laneCount() const { return lanes_.size(); }
+  // What identifies lane i to an operator: the RX queue (attach) or the receive thread (listen).
+  virtual std::uint32_t laneId(std::size_t lane) const { return std::uint32_t(lane); }
+  // Before start(): every lane also publishes its `perLane` busiest senders (by datagrams), once
+  // a second. Zero (the default) publishes none.
+  void publishSources(std::size_t perLane);
+  // Any thread, while capture runs or after: copies lane i's last published counters. The
+  // capture threads publish at every tick, so metrics never read a decoder another thread owns.
+  void laneSnapshot(std::size_t lane, LaneSnapshot& out) const;
 
  protected:
   // Longest wait in receive(): how fast a stop is noticed, and the decoder tick cadence when idle.
@@ -44,11 +67,14 @@ class LiveCapture : public Capture {
   // false once nothing was left.
   virtual bool drainQueued(std::size_t lane, RingWriter& out) = 0;
 
+  // On lane i's capture thread (or after join): adds the subclass's own counters of that lane
+  // (frames received, truncated, socket drops...) to `out`.
+  virtual void addLaneCounters(std::size_t lane, CaptureStats& out) const = 0;
+
   Decoder& decoder(std::size_t lane) { return lanes_[lane]->decoder; }
   const Decoder& decoder(std::size_t lane) const { return lanes_[lane]->decoder; }
-  std::size_t laneCount() const { return lanes_.size(); }
-  // Decoder counters and live sources summed over lanes; subclasses add their own counters.
-  CaptureStats decoderStats() const;
+  // After join(): decoder and capture counters summed over lanes, and the live sources.
+  CaptureStats laneTotals() const;
   static std::uint64_t realtimeUs();
 
  private:
@@ -57,14 +83,22 @@ class LiveCapture : public Capture {
     Decoder decoder;
     std::thread thread;
     std::string error;
+    // Published counters. The capture thread takes the lock once per tick, a scrape once per
+    // lane: never per packet.
+    mutable std::mutex publishMu;
+    LaneSnapshot published;
+    std::vector<SourceSample> sourceScratch;  // reused, so publishing allocates only while growing
   };
 
   void run(std::size_t lane);
+  // On lane i's thread: copies its counters (and every second its busiest sources) into published.
+  void publish(std::size_t lane, bool withSources);
 
   Pipeline& pipeline_;
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> finishedLanes_{0};
+  std::size_t sourcesPerLane_ = 0;
 };
 
 }  // namespace ncxdp

@@ -211,14 +211,15 @@ SocketListener::~SocketListener() {
 }
 
 CaptureStats SocketListener::stats() const {
-  CaptureStats out = decoderStats();
-  for (const auto& w : workers_) {
-    out.received += w->stats.received;
-    out.truncated += w->stats.truncated;
-    out.recvErrors += w->stats.recvErrors;
-    for (std::uint32_t dropped : w->overflow) out.socketDrops += dropped;
-  }
-  return out;
+  return laneTotals();
+}
+
+void SocketListener::addLaneCounters(std::size_t lane, CaptureStats& out) const {
+  const Worker& w = *workers_[lane];
+  out.received += w.stats.received;
+  out.truncated += w.stats.truncated;
+  out.recvErrors += w.stats.recvErrors;
+  for (std::uint32_t dropped : w.overflow) out.socketDrops += dropped;
 }
 
 bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& out) {

@@ -42,6 +42,7 @@ class SocketListener : public LiveCapture {
 
   bool receive(std::size_t lane, RingWriter& out) override;
   bool drainQueued(std::size_t lane, RingWriter& out) override;
+  void addLaneCounters(std::size_t lane, CaptureStats& out) const override;
   // Reads every queued datagram of one socket, up to a bound; returns false when the socket
   // had nothing (so the final drain knows when to stop).
   bool readSocket(Worker& worker, std::size_t socketIndex, RingWriter& out);

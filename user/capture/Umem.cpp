@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -11,7 +12,13 @@ namespace ncxdp {
 namespace {
 
 [[noreturn]] void fail(const std::string& what, int err) {
-  throw std::runtime_error(what + ": " + std::strerror(err) + " (errno " + std::to_string(err) + ")");
+  const char* hint =
+      err == EPERM || err == EACCES ? "; AF_XDP sockets need root or CAP_NET_RAW"
+      : err == ENOBUFS || err == ENOMEM
+          ? "; the packet memory exceeds the locked-memory limit (ulimit -l): grant CAP_IPC_LOCK, "
+            "raise the limit (LimitMEMLOCK=), or use a smaller --xsk-ring"
+          : "";
+  throw std::runtime_error(what + ": " + std::strerror(err) + " (errno " + std::to_string(err) + ")" + hint);
 }
 
 }  // namespace

@@ -24,7 +24,12 @@ namespace {
 [[noreturn]] void fail(const std::string& what, int err) {
   char text[128];
   libbpf_strerror(err, text, sizeof(text));
-  throw std::runtime_error(what + ": " + text + " (errno " + std::to_string(err) + ")");
+  // The usual cause when running as a service: a capability missing from the unit.
+  const char* hint = err == EPERM || err == EACCES
+                         ? "; attach needs root, or CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN, CAP_NET_RAW and "
+                           "CAP_IPC_LOCK (see packaging/systemd/ncxdp@.service)"
+                         : "";
+  throw std::runtime_error(what + ": " + text + " (errno " + std::to_string(err) + ")" + hint);
 }
 
 std::string badPrefix(std::string_view text, std::string_view why) {

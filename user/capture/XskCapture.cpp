@@ -173,20 +173,32 @@ bool XskCapture::zeroCopy() const {
 }
 
 CaptureStats XskCapture::stats() const {
-  CaptureStats out = decoderStats();
-  for (const auto& w : workers_) {
-    out.received += w->stats.received;
-    out.truncated += w->stats.truncated;
-    out.notUdp += w->stats.notUdp;
-    out.ipFragments += w->stats.ipFragments;
-    out.malformed += w->stats.malformed;
-    out.filtered += w->stats.filtered;
-    const XskStats x = w->socket->stats();
+  CaptureStats out = laneTotals();
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    const XskStats x = socketStats(i);
     out.xskRxDropped += otherDrops(x);
     out.xskRxRingFull += x.rxRingFull;
     out.xskFillRingEmpty += x.fillRingEmpty;
   }
   return out;
+}
+
+void XskCapture::addLaneCounters(std::size_t lane, CaptureStats& out) const {
+  const CaptureStats& w = workers_[lane]->stats;
+  out.received += w.received;
+  out.truncated += w.truncated;
+  out.notUdp += w.notUdp;
+  out.ipFragments += w.ipFragments;
+  out.malformed += w.malformed;
+  out.filtered += w.filtered;
+}
+
+std::uint32_t XskCapture::laneId(std::size_t lane) const {
+  return config_.queues[lane];
+}
+
+XskStats XskCapture::socketStats(std::size_t lane) const {
+  return workers_[lane]->socket->stats();
 }
 
 XskLiveStats XskCapture::liveStats() const {

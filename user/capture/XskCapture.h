@@ -58,6 +58,10 @@ class XskCapture : public LiveCapture {
   ~XskCapture() override;
 
   CaptureStats stats() const override;
+  // The RX queue lane i captures.
+  std::uint32_t laneId(std::size_t lane) const override;
+  // Any thread: the kernel's XDP_STATISTICS of lane i's socket.
+  XskStats socketStats(std::size_t lane) const;
 
   XskLiveStats liveStats() const;
   XdpCounters programCounters() const { return program_.counters(); }
@@ -70,6 +74,7 @@ class XskCapture : public LiveCapture {
 
   bool receive(std::size_t lane, RingWriter& out) override;
   bool drainQueued(std::size_t lane, RingWriter& out) override;
+  void addLaneCounters(std::size_t lane, CaptureStats& out) const override;
   // Decodes up to one batch from the RX ring and recycles its frames; returns how many.
   std::uint32_t receiveBatch(Worker& worker, RingWriter& out);
 

@@ -8,6 +8,7 @@
 
 #include "app/ByteSize.h"
 #include "app/Pipeline.h"
+#include "metrics/MetricsEndpoint.h"
 
 namespace ncxdp {
 
@@ -23,13 +24,16 @@ struct Common {
   std::size_t maxSources = 65536;
   std::string ringSize = "64M";
   bool verbose = false;
+  bool triage = false;
+  std::string triageReport;
 };
 
 // Options every capture subcommand shares (listen, replay, attach).
 void addCommon(CLI::App& sub, Common& c) {
   sub.add_option(
          "-o,--out", c.outputs,
-         "Output, repeatable: text (stdout), jsonl:PATH (jsonl:- is stdout), dir:PATH (one file per sender)")
+         "Output, repeatable: text (stdout), jsonl:PATH (jsonl:- is stdout), dir:PATH (one file per sender), "
+         "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P&replicas=N&spill=PATH...] (JetStream)")
       ->capture_default_str()
       ->type_name("SPEC");
   sub.add_option("--line-timeout", c.lineTimeoutMs,
@@ -58,6 +62,77 @@ void addCommon(CLI::App& sub, Common& c) {
           },
           "SIZE");
   sub.add_flag("-v,--verbose", c.verbose, "Print setup details and a detailed summary at exit");
+  CLI::Option* triage =
+      sub.add_flag("--triage", c.triage,
+                   "Cluster kernel reports (oops, panic, WARN, lockups...) as they arrive; summary at exit");
+  sub.add_option("--triage-report", c.triageReport,
+                 "With --triage: write the JSON triage report here at exit")
+      ->needs(triage)
+      ->type_name("FILE");
+}
+
+// `ncxdp triage INPUT...`
+CLI::App* addTriage(CLI::App& app, TriageCommandOptions& t, std::vector<int>& ports) {
+  CLI::App* sub = app.add_subcommand(
+      "triage",
+      "Find and cluster kernel reports (oops, panic, WARN, lockups, hung tasks, OOM...) in saved output");
+  sub->add_option(
+         "input", t.inputs,
+         "JSON lines file (ncxdp --out jsonl:), dir:PATH (--out dir:), pcap/pcapng capture, nats://... "
+         "(a JetStream stream), or - for stdin")
+      ->type_name("INPUT...");
+  sub->add_option("--from", t.from,
+                  "NATS JetStream stream that receivers publish to (--out nats://), repeatable: "
+                  "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P]")
+      ->type_name("URL");
+  sub->add_flag("--json", t.json, "Print the report as JSON instead of text");
+  sub->add_option("--html", t.htmlPath, "Also write the report as a self-contained HTML page")
+      ->type_name("FILE");
+  sub->add_option("--top", t.top, "Clusters listed in the text and HTML report (0: all)")
+      ->capture_default_str()
+      ->type_name("N");
+  sub->add_option("--frames", t.triage.cluster.topFrames, "Call-trace frames in a signature")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(16)))
+      ->type_name("N");
+  sub->add_option("-p,--port", ports, "Captures: only UDP datagrams to this destination port, repeatable")
+      ->check(CLI::Range(1, 65535))
+      ->type_name("PORT");
+  sub->add_option("--max-hosts", t.triage.cluster.maxHosts, "Senders tracked; more are counted, not listed")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 26))
+      ->type_name("N");
+  sub->add_option("--max-clusters", t.triage.cluster.maxClusters,
+                  "Clusters kept; events beyond are counted by kind")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
+      ->type_name("N");
+  sub->add_flag("-v,--verbose", t.verbose, "Print what was read from each input");
+  return sub;
+}
+
+struct MetricsArgs {
+  CLI::Option* serve = nullptr;
+  std::string address;
+  std::string textfile;
+  std::size_t sources = 0;
+};
+
+// Metrics options of the live subcommands (attach, listen).
+void addMetrics(CLI::App& sub, MetricsArgs& m) {
+  m.serve = sub.add_option("--metrics", m.address,
+                           "Serve Prometheus metrics at http://ADDR:PORT/metrics (alone: " +
+                               std::string(MetricsEndpoint::kDefaultAddress) + ":" +
+                               std::to_string(MetricsEndpoint::kDefaultPort) + ")")
+                ->expected(0, 1)
+                ->type_name("[ADDR][:PORT]");
+  sub.add_option("--metrics-textfile", m.textfile,
+                 "Also keep the metrics in this file for node_exporter's textfile collector (*.prom)")
+      ->type_name("PATH");
+  sub.add_option("--metrics-sources", m.sources,
+                 "Export per-sender series for at most N of the busiest senders (default 0: none)")
+      ->check(CLI::Range(std::size_t(0), std::size_t(10000)))
+      ->type_name("N");
 }
 
 std::vector<std::uint16_t> uniquePorts(const std::vector<int>& ports) {
@@ -91,6 +166,8 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->check(CLI::Range(std::size_t(1), std::size_t(256)))
       ->type_name("N");
   addCommon(*listen, common);
+  MetricsArgs listenMetrics;
+  addMetrics(*listen, listenMetrics);
 
   CLI::App* replay = app.add_subcommand("replay", "Decode the netconsole datagrams of a pcap or pcapng file");
   replay->add_option("file", out.replay.path, "Capture file")->required()->type_name("FILE");
@@ -136,6 +213,26 @@ int parseOptions(int argc, char** argv, Options& out) {
       })
       ->type_name("N");
   addCommon(*attach, common);
+  MetricsArgs attachMetrics;
+  addMetrics(*attach, attachMetrics);
+
+  CLI::App* triage = addTriage(app, out.triage, ports);
+
+  CLI::App* tail =
+      app.add_subcommand("tail", "Print records from a NATS JetStream stream that ncxdp publishes to");
+  tail->add_option("--from", out.tail.from, "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P]")
+      ->required()
+      ->type_name("URL");
+  tail->add_option("--stream", out.tail.stream, "JetStream stream (default NCXDP, or stream= in the URL)")
+      ->type_name("NAME");
+  tail->add_option("--source", out.tail.source, "Only this sender (ADDR:PORT), or every port of ADDR")
+      ->type_name("SRC");
+  tail->add_option("--durable", out.tail.durable,
+                   "Durable consumer: a later run with the same name goes on where this one stopped")
+      ->type_name("NAME");
+  tail->add_flag("-f,--follow", out.tail.follow,
+                 "Keep waiting for new records (default: exit when caught up)");
+  tail->add_flag("--json", out.tail.json, "JSON lines (the jsonl format) instead of text");
 
   try {
     app.parse(argc, argv);
@@ -149,11 +246,15 @@ int parseOptions(int argc, char** argv, Options& out) {
     const CLI::App* sub = listen->parsed()   ? listen
                           : replay->parsed() ? replay
                           : attach->parsed() ? attach
+                          : triage->parsed() ? triage
+                          : tail->parsed()   ? tail
                                              : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
       // CLI11 would say "A subcommand is required", which hides the typo.
-      std::fprintf(stderr, "ncxdp: unknown command '%s' (expected listen, replay or attach; try --help)\n",
-                   argv[1]);
+      std::fprintf(
+          stderr,
+          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage or tail; try --help)\n",
+          argv[1]);
       return kUsageError;
     }
     std::fprintf(stderr, "ncxdp%s%s: %s (try --help)\n", sub ? " " : "", sub ? sub->get_name().c_str() : "",
@@ -161,9 +262,34 @@ int parseOptions(int argc, char** argv, Options& out) {
     return kUsageError;
   }
 
-  out.command = listen->parsed() ? Command::Listen : attach->parsed() ? Command::Attach : Command::Replay;
+  if (tail->parsed()) {
+    out.command = Command::Tail;
+    return -1;
+  }
+  out.command = listen->parsed()   ? Command::Listen
+                : attach->parsed() ? Command::Attach
+                : triage->parsed() ? Command::Triage
+                                   : Command::Replay;
+  if (out.command == Command::Triage) {
+    if (out.triage.inputs.empty() && out.triage.from.empty()) {
+      std::fprintf(stderr, "ncxdp triage: give at least one INPUT or --from nats://... (try --help)\n");
+      return kUsageError;
+    }
+    for (const std::string& url : out.triage.from) {
+      if (url.rfind("nats://", 0) != 0) {
+        std::fprintf(stderr,
+                     "ncxdp triage: --from '%s': expected nats://HOST:PORT[,HOST:PORT...] (try --help)\n",
+                     url.c_str());
+        return kUsageError;
+      }
+    }
+    out.triage.ports = uniquePorts(ports);
+    return -1;
+  }
   out.outputs = common.outputs;
   out.verbose = common.verbose;
+  out.liveTriage = common.triage;
+  out.triageReport = common.triageReport;
   out.decoder.lineIdleUs = common.lineTimeoutMs * 1000;
   out.decoder.fragTimeoutUs = common.fragTimeoutMs * 1000;
   out.decoder.maxSources = common.maxSources;
@@ -173,6 +299,24 @@ int parseOptions(int argc, char** argv, Options& out) {
                  "ncxdp %s: --ring-size %s is too small: need at least %zu KiB per thread (try --help)\n",
                  out.commandName(), common.ringSize.c_str(), Pipeline::kMinRingBytes >> 10);
     return kUsageError;
+  }
+  if (out.command != Command::Replay) {
+    const MetricsArgs& m = out.command == Command::Listen ? listenMetrics : attachMetrics;
+    if (m.serve->count() > 0) {
+      try {
+        out.metricsAddress = MetricsEndpoint::parseAddress(m.address);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "ncxdp %s: %s (try --help)\n", out.commandName(), e.what());
+        return kUsageError;
+      }
+    }
+    out.metricsTextfile = m.textfile;
+    out.metricsSources = m.sources;
+    if (m.sources != 0 && out.metricsAddress.empty() && m.textfile.empty()) {
+      std::fprintf(stderr, "ncxdp %s: --metrics-sources needs --metrics or --metrics-textfile (try --help)\n",
+                   out.commandName());
+      return kUsageError;
+    }
   }
   if (out.command == Command::Listen) {
     out.listen.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);

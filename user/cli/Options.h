@@ -10,10 +10,21 @@
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
 #include "decode/Decoder.h"
+#include "triage/TriageCommand.h"
 
 namespace ncxdp {
 
-enum class Command { Listen, Replay, Attach };
+enum class Command { Listen, Replay, Attach, Triage, Tail };
+
+// ncxdp tail: read records back from a NATS JetStream stream (user/nats/NatsReader.h).
+struct TailOptions {
+  std::string from;     // nats://HOST:PORT[,...][?stream=..&prefix=..]
+  std::string stream;   // overrides the spec's stream when set
+  std::string source;   // one sender (ADDR:PORT) or one address (ADDR)
+  std::string durable;  // consumer name; empty for ephemeral
+  bool follow = false;
+  bool json = false;
+};
 
 struct Options {
   Command command = Command::Listen;
@@ -25,10 +36,30 @@ struct Options {
   std::size_t ringBytes = 0;
   bool verbose = false;
   DecoderConfig decoder;
+  // attach and listen: Prometheus metrics.
+  std::string metricsAddress;      // "host:port" to serve /metrics on; empty: not served
+  std::string metricsTextfile;     // node_exporter textfile to keep current; empty: none
+  std::size_t metricsSources = 0;  // per-source series exported at most (0: none)
+  TriageCommandOptions triage;     // `ncxdp triage`
+  TailOptions tail;                // `ncxdp tail`
+  bool liveTriage = false;         // --triage on listen/replay/attach
+  std::string triageReport;        // --triage-report FILE: the JSON report at exit
 
   // The subcommand's name, for message prefixes ("ncxdp listen: ...").
   const char* commandName() const {
-    return command == Command::Listen ? "listen" : command == Command::Attach ? "attach" : "replay";
+    switch (command) {
+      case Command::Listen:
+        return "listen";
+      case Command::Attach:
+        return "attach";
+      case Command::Replay:
+        return "replay";
+      case Command::Triage:
+        return "triage";
+      case Command::Tail:
+        return "tail";
+    }
+    return "ncxdp";
   }
   std::size_t captureThreads() const {
     if (command == Command::Attach) return attach.queues.empty() ? 1 : attach.queues.size();

@@ -16,12 +16,63 @@
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
 #include "cli/Options.h"
+#include "cli/Tail.h"
+#include "metrics/MetricsEndpoint.h"
+#include "metrics/MetricsTextfile.h"
+#include "metrics/ReceiverMetrics.h"
 #include "sink/Sink.h"
+#include "triage/JsonReport.h"
+#include "triage/TextReport.h"
+#include "triage/TriageCommand.h"
+#include "triage/TriageSink.h"
 
 namespace ncxdp {
 namespace {
 
 constexpr int kSignalPollMs = 100;
+// node_exporter reads the textfile at its own scrape interval; rewriting it more often than this
+// only costs disk writes.
+constexpr auto kTextfileInterval = std::chrono::seconds(5);
+
+// --metrics / --metrics-textfile, alive from before capture starts until after it has drained.
+struct MetricsOutputs {
+  std::shared_ptr<ReceiverMetrics> collector;
+  std::unique_ptr<MetricsEndpoint> endpoint;
+  std::unique_ptr<MetricsTextfile> textfile;
+  std::chrono::steady_clock::time_point lastWrite;
+  std::string lastError;
+
+  // Rewrites the textfile; reports a failure once until it clears, and never stops capture.
+  void writeTextfile(const char* cmd) {
+    if (!textfile) return;
+    lastWrite = std::chrono::steady_clock::now();
+    const std::string error = textfile->write();
+    if (!error.empty() && error != lastError)
+      std::fprintf(stderr, "ncxdp %s: --metrics-textfile: %s\n", cmd, error.c_str());
+    lastError = error;
+  }
+};
+
+// Throws std::runtime_error when the address cannot be bound or the textfile cannot be written.
+MetricsOutputs startMetrics(const Options& opts, LiveCapture& capture, const Pipeline& pipeline,
+                            const TriageSink* triage) {
+  MetricsOutputs out;
+  if (opts.metricsAddress.empty() && opts.metricsTextfile.empty()) return out;
+  // Each lane ranks its own senders; the collector keeps the busiest of their union.
+  capture.publishSources(opts.metricsSources);
+  out.collector =
+      std::make_shared<ReceiverMetrics>(capture, pipeline, opts.commandName(), opts.metricsSources);
+  out.collector->setTriage(triage);
+  if (!opts.metricsAddress.empty()) {
+    out.endpoint = std::make_unique<MetricsEndpoint>(opts.metricsAddress, out.collector);
+    if (opts.verbose)
+      std::fprintf(stderr, "ncxdp %s: metrics at http://%s/metrics\n", opts.commandName(),
+                   opts.metricsAddress.c_str());
+  }
+  if (!opts.metricsTextfile.empty())
+    out.textfile = std::make_unique<MetricsTextfile>(opts.metricsTextfile, out.collector);
+  return out;
+}
 
 // attach: the exit summary's lines for the XDP program and the AF_XDP sockets.
 void printAttachSummary(const XskCapture& xsk, const CaptureStats& c) {
@@ -77,12 +128,35 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  " oversize\n",
                  i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
   for (const SinkReport& s : p.sinks)
-    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %" PRIu64 " write errors\n", s.name.c_str(),
-                 s.stats.records, s.stats.writeErrors);
+    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %" PRIu64 " write errors%s\n", s.name.c_str(),
+                 s.stats.records, s.stats.writeErrors,
+                 s.stats.spilled != 0 ? (", " + std::to_string(s.stats.spilled) + " spilled").c_str() : "");
+}
+
+// --triage: what the clustering found, on stderr; the full JSON report to --triage-report.
+int finishLiveTriage(const Options& opts, const TriageSink& sink) {
+  const TriageReport report = sink.triage().report();
+  constexpr std::size_t kSummaryClusters = 10;
+  std::string text = "ncxdp " + std::string(opts.commandName()) + " --triage: ";
+  text += TextReport::render(sink.triage().report(kSummaryClusters))
+              .substr(std::string_view("ncxdp triage: ").size());
+  std::fputs(text.c_str(), stderr);
+  if (opts.triageReport.empty()) return 0;
+  const std::string tmp = opts.triageReport + ".tmp";
+  FILE* f = std::fopen(tmp.c_str(), "w");
+  const std::string json = JsonReport::render(report);
+  if (f == nullptr || std::fwrite(json.data(), 1, json.size(), f) != json.size() || std::fclose(f) != 0 ||
+      std::rename(tmp.c_str(), opts.triageReport.c_str()) != 0) {
+    std::fprintf(stderr, "ncxdp %s: cannot write the triage report to %s\n", opts.commandName(),
+                 opts.triageReport.c_str());
+    return 1;
+  }
+  return 0;
 }
 
 int run(Options opts) {
   const char* cmd = opts.commandName();
+  if (opts.command == Command::Triage) return TriageCommand::run(opts.triage);
   if (opts.command == Command::Attach) {
     std::uint32_t available = 0;
     try {
@@ -109,8 +183,18 @@ int run(Options opts) {
     return 2;
   }
 
+  // An extra output on the sink thread: capture and the other outputs do not change.
+  TriageSink* triageSink = nullptr;
+  if (opts.liveTriage) {
+    auto sink = std::make_unique<TriageSink>();
+    triageSink = sink.get();
+    sinks.push_back(std::move(sink));
+  }
+
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Capture> capture;
+  // Declared after what it reads, so it is destroyed (its HTTP thread stopped) first.
+  MetricsOutputs metrics;
   try {
     pipeline = std::make_unique<Pipeline>(opts.captureThreads(), opts.ringBytes, std::move(sinks));
     if (opts.command == Command::Listen)
@@ -119,6 +203,8 @@ int run(Options opts) {
       capture = std::make_unique<XskCapture>(opts.attach, *pipeline);
     else
       capture = std::make_unique<PcapReplay>(opts.replay, *pipeline);
+    if (auto* live = dynamic_cast<LiveCapture*>(capture.get()))
+      metrics = startMetrics(opts, *live, *pipeline, triageSink);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
     return 1;
@@ -131,6 +217,7 @@ int run(Options opts) {
 
   pipeline->start();
   capture->start();
+  metrics.writeTextfile(cmd);
   bool stopping = false;
   // The main thread only reacts to signals; capture threads end on stop or at end of input, and
   // the sink thread once they all have and the rings are empty.
@@ -153,6 +240,8 @@ int run(Options opts) {
       case SignalEvent::None:
         break;
     }
+    if (metrics.textfile && std::chrono::steady_clock::now() - metrics.lastWrite >= kTextfileInterval)
+      metrics.writeTextfile(cmd);
     if (statusLine && !stopping) {
       const auto now = std::chrono::steady_clock::now();
       if (now - lastStatus >= std::chrono::seconds(1)) {
@@ -166,6 +255,8 @@ int run(Options opts) {
   if (statusLine) std::fputc('\n', stderr);
   capture->join();
   pipeline->finish();
+  // The file keeps the final counts after exit, for whoever looks after an incident.
+  metrics.writeTextfile(cmd);
 
   const CaptureStats captureStats = capture->stats();
   const PipelineStats pipelineStats = pipeline->stats();
@@ -175,11 +266,18 @@ int run(Options opts) {
   }
 
   int rc = 0;
+  if (triageSink != nullptr) rc = finishLiveTriage(opts, *triageSink);
   if (const std::string error = capture->error(); !error.empty()) {
     std::fprintf(stderr, "ncxdp %s: %s\n", cmd, error.c_str());
     rc = 1;
   }
   for (const SinkReport& s : pipelineStats.sinks) {
+    if (s.stats.spilled != 0) {
+      // Not lost, but not where the operator expects it either: say so and fail the run.
+      std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " records not delivered, kept in the spill file\n",
+                   cmd, s.name.c_str(), s.stats.spilled);
+      rc = 1;
+    }
     if (s.stats.writeErrors == 0) continue;
     std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " write errors\n", cmd, s.name.c_str(),
                  s.stats.writeErrors);
@@ -195,6 +293,7 @@ int run(Options opts) {
 int main(int argc, char** argv) {
   ncxdp::Options opts;
   if (int rc = ncxdp::parseOptions(argc, argv, opts); rc >= 0) return rc;
+  if (opts.command == ncxdp::Command::Tail) return ncxdp::runTail(opts.tail);
   try {
     return ncxdp::run(opts);
   } catch (const std::exception& e) {

@@ -314,7 +314,16 @@ class Decoder::Impl : public AssembledHandler {
   void feedExtended(SourceState& s, const ExtendedHeader& h, std::string_view body, std::uint64_t nowUs) {
     if (s.lastFormat == Format::Plain && !s.line.empty()) flushLine(s, s.lineUs);
     noteFormat(s, Format::Extended);
-    if (auto gap = s.gaps.seq(h.seq)) emitGap(s, GapField::Seq, *gap, nowUs);
+    // A crash dump (ncxdp_tx's kmsg dumper, header field ncxdp_dump=N) sends the log ring again
+    // from its oldest record, so its seq values are old on purpose. They stay out of the seq
+    // tracker: the jump back would read as a restart (seq 0 or far back) or as late duplicates,
+    // and the next live record as a gap or a second restart. The tracker keeps the live stream's
+    // state, which resumes after the dump as if it had not happened. Dumped records do feed the
+    // msgid tracker in emitExtended(): the sender counts them like any other message to the
+    // target, so a dumped message lost on the way is still reported as a msgid gap.
+    if (h.dump == 0) {
+      if (auto gap = s.gaps.seq(h.seq)) emitGap(s, GapField::Seq, *gap, nowUs);
+    }
     if (h.fragmented) {
       ++stats_.fragments;
       cur_ = &s;
@@ -376,7 +385,9 @@ class Decoder::Impl : public AssembledHandler {
     r.msgid = msgid;
     r.incomplete = incomplete;
     if (incomplete) r.missing = missing_;
+    r.dump = h.dump;
     ++stats_.recordsExtended;
+    if (h.dump != 0) ++stats_.recordsDumped;
     ++s.stats.records;
     out_->onRecord(r);
   }

@@ -34,6 +34,7 @@ struct DecoderStats {
   std::uint64_t bytes = 0;
   std::uint64_t recordsPlain = 0;
   std::uint64_t recordsExtended = 0;
+  std::uint64_t recordsDumped = 0;        // extended records replayed by a crash dump (ncxdp_dump=N)
   std::uint64_t fragments = 0;            // datagrams carrying ncfrag
   std::uint64_t fragmentsDuplicate = 0;   // fragments whose bytes were all already held
   std::uint64_t messagesReassembled = 0;  // fragmented messages completed

@@ -96,6 +96,10 @@ bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
       std::size_t fieldStart = std::size_t(field.data() - header.data());
       out.keyHead = header.substr(0, fieldStart - 1);
       out.keyTail = header.substr(fieldStart + field.size());
+    } else if (field.substr(0, 11) == "ncxdp_dump=") {
+      // A malformed number leaves the field unknown (ignored) rather than the header invalid.
+      std::uint64_t n = 0;
+      if (parseU64(field.substr(11), n)) out.dump = n;
     }
     // Unknown fields are ignored, as the kernel documentation asks of receivers.
   }

@@ -1,5 +1,6 @@
 // The header of an extended netconsole datagram: everything before the first ';'.
-//   [<release>,]<prio>,<seq>,<ts_usec>,<flag>[,caller=..][,ncfrag=<off>/<total>][,<unknown>...]
+//   [<release>,]<prio>,<seq>,<ts_usec>,<flag>[,caller=..][,ncxdp_dump=<n>][,ncfrag=<off>/<total>]
+//   [,<unknown>...]
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,9 @@ struct ExtendedHeader {
   bool fragmented = false;
   std::uint32_t fragOffset = 0;
   std::uint32_t fragTotal = 0;
+  // ncxdp_dump=<n>: the message was replayed by the n-th crash dump of ncxdp_tx's kmsg dumper
+  // (kmod/); 0 for a live message.
+  std::uint64_t dump = 0;
   // The header without its ",ncfrag=..." field, in two pieces: what identifies the message that
   // fragments belong to, since every fragment repeats the rest of the header.
   std::string_view keyHead;

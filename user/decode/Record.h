@@ -54,6 +54,7 @@ struct Record {
   std::optional<std::uint64_t> msgid;       // sysdata msgid (6.15+ or ncxdp_tx)
   bool incomplete = false;                  // fragments still missing at timeout / eviction
   std::span<const ByteRange> missing;       // body ranges never received (incomplete only)
+  std::uint64_t dump = 0;                   // n: replayed by ncxdp_tx's n-th crash dump; 0: live
 
   // --- Gap ---
   GapField gapField = GapField::Seq;

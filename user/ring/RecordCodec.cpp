@@ -13,9 +13,9 @@ namespace {
 // Fixed part: u8 version, u8 kind, u8 format, u8 flags, u8 gapField, u8 zero, u16 port,
 // 16 addr bytes, u64 recvTsUs, i32 facility, i32 level, u64 seq, u64 tsUsec, u64 msgid,
 // u64 gapFrom, u64 gapTo, u32 releaseLen, u32 callerLen, u32 textLen, u32 dictCount,
-// u32 missingCount.
-constexpr std::uint8_t kVersion = 1;
-constexpr std::size_t kFixedBytes = 6 + 2 + 16 + 8 + 4 + 4 + 5 * 8 + 5 * 4;
+// u32 missingCount, u64 dump.
+constexpr std::uint8_t kVersion = 2;
+constexpr std::size_t kFixedBytes = 6 + 2 + 16 + 8 + 4 + 4 + 5 * 8 + 5 * 4 + 8;
 constexpr std::size_t kDictEntryBytes = 8;
 constexpr std::size_t kRangeBytes = 8;
 
@@ -148,6 +148,7 @@ void encodeRecord(const Record& record, std::uint8_t* out) {
   w.len(record.text.size());
   w.len(record.dict.size());
   w.len(record.missing.size());
+  w.put(record.dump);
   w.bytes(release.data(), release.size());
   w.bytes(record.caller.data(), record.caller.size());
   w.bytes(record.text.data(), record.text.size());
@@ -196,7 +197,7 @@ bool decodeRecord(std::span<const std::uint8_t> bytes, Record& out, std::vector<
 
   std::uint32_t releaseLen, callerLen, textLen, dictCount, missingCount;
   if (!in.get(releaseLen) || !in.get(callerLen) || !in.get(textLen) || !in.get(dictCount) ||
-      !in.get(missingCount))
+      !in.get(missingCount) || !in.get(out.dump))
     return false;
   if ((flags & kHasRelease) == 0 && releaseLen != 0) return false;
   std::string_view release;

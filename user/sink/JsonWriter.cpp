@@ -289,19 +289,28 @@ char* JsonWriter::writeMessage(const Record& record, char* p) {
     *p++ = ']';
   }
   p = put(p, "],\"incomplete\":");
-  if (!record.incomplete) return put(p, "false}\n");
-  p = put(p, "true,\"missing\":[");
-  first = true;
-  for (const ByteRange& r : record.missing) {
-    if (!first) *p++ = ',';
-    first = false;
-    *p++ = '[';
-    p = putU64(p, r.begin);
-    *p++ = ',';
-    p = putU64(p, r.end);
+  if (record.incomplete) {
+    p = put(p, "true,\"missing\":[");
+    first = true;
+    for (const ByteRange& r : record.missing) {
+      if (!first) *p++ = ',';
+      first = false;
+      *p++ = '[';
+      p = putU64(p, r.begin);
+      *p++ = ',';
+      p = putU64(p, r.end);
+      *p++ = ']';
+    }
     *p++ = ']';
+  } else {
+    p = put(p, "false");
   }
-  return put(p, "]}\n");
+  // Replayed by ncxdp_tx's n-th crash dump (docs/record-format.md); kFixedBytes covers it.
+  if (record.dump != 0) {
+    p = put(p, ",\"dump\":");
+    p = putU64(p, record.dump);
+  }
+  return put(p, "}\n");
 }
 
 }  // namespace ncxdp

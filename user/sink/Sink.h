@@ -15,6 +15,15 @@ namespace ncxdp {
 struct SinkStats {
   std::uint64_t records = 0;  // records handed to write()
   std::uint64_t writeErrors = 0;
+  std::uint64_t spilled = 0;  // records not delivered but kept in a local spill file (nats)
+  // Outputs that deliver to a remote service and wait for its acknowledgement (nats) set remote
+  // and keep these; the metrics exporter only shows them for such outputs.
+  bool remote = false;
+  bool connected = false;             // a server connection is up
+  std::uint64_t delivered = 0;        // records acknowledged
+  std::uint64_t retries = 0;          // attempts repeated after an error, timeout or reconnect
+  std::uint64_t bufferedRecords = 0;  // accepted, waiting for an acknowledgement
+  std::uint64_t bufferedBytes = 0;
 };
 
 class Sink {
@@ -35,7 +44,8 @@ class Sink {
   SinkStats stats_;
 };
 
-// Builds a sink from an --out SPEC: "text", "jsonl:PATH" ("-" is stdout), "dir:PATH".
+// Builds a sink from an --out SPEC: "text", "jsonl:PATH" ("-" is stdout), "dir:PATH",
+// "nats://HOST:PORT[,HOST:PORT...][?options]" (NatsSpec.h).
 // Throws std::runtime_error with a one-line message naming the spec and what is wrong.
 std::unique_ptr<Sink> makeSink(std::string_view spec);
 

@@ -4,6 +4,7 @@
 
 #include "sink/DirSink.h"
 #include "sink/JsonlSink.h"
+#include "sink/NatsSink.h"
 #include "sink/Sink.h"
 #include "sink/TextSink.h"
 
@@ -29,8 +30,16 @@ std::unique_ptr<Sink> makeSink(std::string_view spec) {
       throw fail(e.what());
     }
   }
+  if (type == "nats") {
+    try {
+      return std::make_unique<NatsSink>(parseNatsSpec(spec));
+    } catch (const std::runtime_error& e) {
+      throw fail(e.what());
+    }
+  }
   if (type == "text") throw fail("the text sink takes no argument (use --out text)");
-  throw fail("unknown sink type '" + std::string(type) + "' (expected text, jsonl:PATH or dir:PATH)");
+  throw fail("unknown sink type '" + std::string(type) +
+             "' (expected text, jsonl:PATH, dir:PATH or nats://HOST:PORT)");
 }
 
 }  // namespace ncxdp

@@ -194,6 +194,10 @@ void TextFormat::appendMessage(const Record& record, std::string& out) {
     appendU64(static_cast<std::uint64_t>(record.facility), out);
   }
   if (record.cont) item("cont");
+  if (record.dump != 0) {
+    item("dump=");
+    appendU64(record.dump, out);
+  }
   if (out.size() != metaStart) out += ')';
 
   if (record.incomplete) {

@@ -1,0 +1,117 @@
+#include "nats/SpillFile.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_files.h"
+
+namespace ncxdp {
+namespace {
+
+using testing::readFile;
+using testing::TempDir;
+
+TEST(SpillFileTest, AppendsCountsAndFlushes) {
+  TempDir dir;
+  const std::string path = dir.path + "/spill.jsonl";
+  {
+    SpillFile spill(path);
+    EXPECT_TRUE(std::filesystem::exists(path));  // opened at construction
+    spill.append("{\"a\":1}\n", 1);
+    spill.append("{\"a\":2}\n{\"a\":3}\n", 2);
+    EXPECT_EQ(readFile(path), "");  // buffered
+    EXPECT_EQ(spill.spilled(), 0u);
+    spill.flush();
+    EXPECT_EQ(readFile(path), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n");
+    EXPECT_EQ(spill.spilled(), 3u);
+    EXPECT_EQ(spill.lost(), 0u);
+    spill.append("{\"a\":4}\n", 1);
+  }  // the destructor flushes
+  EXPECT_EQ(readFile(path), "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n{\"a\":4}\n");
+}
+
+TEST(SpillFileTest, AppendsToWhatIsThere) {
+  TempDir dir;
+  const std::string path = dir.path + "/spill.jsonl";
+  { SpillFile(path).append("x\n", 1); }
+  { SpillFile(path).append("y\n", 1); }
+  EXPECT_EQ(readFile(path), "x\ny\n");
+}
+
+TEST(SpillFileTest, LargeAppendsGoOutWithoutFlush) {
+  TempDir dir;
+  const std::string path = dir.path + "/spill.jsonl";
+  SpillFile spill(path);
+  const std::string line(1000, 'x');
+  for (int i = 0; i < 100; ++i) spill.append(line + "\n", 1);
+  EXPECT_GE(readFile(path).size(), 64u * 1024);  // at most 64 KiB stay buffered
+  spill.flush();
+  EXPECT_EQ(readFile(path).size(), 100u * 1001);
+  EXPECT_EQ(spill.spilled(), 100u);
+}
+
+TEST(SpillFileTest, ReopenAfterRotation) {
+  TempDir dir;
+  const std::string path = dir.path + "/spill.jsonl";
+  SpillFile spill(path);
+  spill.append("old\n", 1);
+  spill.flush();
+  std::filesystem::rename(path, path + ".1");
+  spill.append("new\n", 1);
+  spill.reopen();  // flushes into the moved file, then starts a new one
+  spill.append("newer\n", 1);
+  spill.flush();
+  EXPECT_EQ(readFile(path + ".1"), "old\nnew\n");
+  EXPECT_EQ(readFile(path), "newer\n");
+  EXPECT_EQ(spill.spilled(), 3u);
+}
+
+TEST(SpillFileTest, BadPathFailsAtStartup) {
+  try {
+    SpillFile spill("/nonexistent-ncxdp/spill.jsonl");
+    FAIL() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(),
+                 "cannot open spill file /nonexistent-ncxdp/spill.jsonl: No such file or directory");
+  }
+}
+
+TEST(SpillFileTest, WriteErrorCountsLostRecords) {
+  SpillFile spill("/dev/full");
+  spill.append("a\nb\n", 2);
+  spill.flush();
+  EXPECT_EQ(spill.spilled(), 0u);
+  EXPECT_EQ(spill.lost(), 2u);
+}
+
+TEST(SpillFileTest, TwoThreadsKeepLinesWhole) {
+  TempDir dir;
+  const std::string path = dir.path + "/spill.jsonl";
+  SpillFile spill(path);
+  auto writer = [&spill](char c) {
+    const std::string line = std::string(300, c) + "\n";
+    for (int i = 0; i < 2000; ++i) spill.append(line, 1);
+  };
+  std::thread a(writer, 'a');
+  std::thread b(writer, 'b');
+  a.join();
+  b.join();
+  spill.flush();
+  EXPECT_EQ(spill.spilled(), 4000u);
+  const std::string all = readFile(path);
+  std::size_t lines = 0;
+  for (std::size_t pos = 0; pos < all.size(); pos += 301, ++lines) {
+    ASSERT_EQ(all[pos + 300], '\n');
+    ASSERT_EQ(all.find_first_not_of(all[pos], pos), pos + 300);
+  }
+  EXPECT_EQ(lines, 4000u);
+}
+
+}  // namespace
+}  // namespace ncxdp

@@ -1,0 +1,401 @@
+#include "triage/ReportLine.h"
+
+#include <array>
+#include <charconv>
+
+namespace ncxdp {
+
+namespace {
+
+bool isBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && isBlank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && isBlank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool isHex(char c) {
+  return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+int parseInt(std::string_view s) {
+  int v = -1;
+  const auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+  return res.ec == std::errc{} ? v : -1;
+}
+
+// Text up to the first of the given separators.
+std::string_view cutAt(std::string_view s, std::initializer_list<std::string_view> seps) {
+  std::size_t end = s.size();
+  for (std::string_view sep : seps) end = std::min(end, s.find(sep));
+  return trim(s.substr(0, end));
+}
+
+// The tail of a "Tainted: G   W  OE   6.1.0-56-amd64 #1 Debian ..." or "Not tainted 6.1.0 #1 ...":
+// the taint flags are single letters, the release is the first token that starts with a digit.
+void parseTaintTail(std::string_view tail, ReportLine& out) {
+  std::size_t i = 0;
+  while (i < tail.size()) {
+    while (i < tail.size() && tail[i] == ' ') ++i;
+    std::size_t j = i;
+    while (j < tail.size() && tail[j] != ' ') ++j;
+    const std::string_view token = tail.substr(i, j - i);
+    if (!token.empty() && isDigit(token[0]) && token.find('.') != std::string_view::npos) {
+      out.taint = trim(tail.substr(0, i));
+      out.release = token;
+      return;
+    }
+    i = j;
+  }
+  out.taint = trim(tail);
+}
+
+// "CPU: 0 [UID: 0] PID: 97 Comm: sh Tainted: ..." (6.12 added UID).
+bool parseCpuHeader(std::string_view t, ReportLine& out) {
+  const std::size_t pidAt = t.find(" PID: ");
+  const std::size_t commAt = t.find(" Comm: ");
+  if (pidAt == std::string_view::npos || commAt == std::string_view::npos || commAt < pidAt) return false;
+  out.type = LineType::CpuHeader;
+  out.cpu = parseInt(cutAt(t.substr(5), {" "}));
+  out.pid = parseInt(cutAt(t.substr(pidAt + 6), {" "}));
+  std::string_view rest = t.substr(commAt + 7);
+  if (const std::size_t at = rest.rfind(" Tainted: "); at != std::string_view::npos) {
+    out.comm = rest.substr(0, at);
+    parseTaintTail(rest.substr(at + 10), out);
+  } else if (const std::size_t nt = rest.rfind(" Not tainted"); nt != std::string_view::npos) {
+    out.comm = rest.substr(0, nt);
+    parseTaintTail(rest.substr(nt + 12), out);
+    out.taint = {};
+  } else {
+    out.comm = cutAt(rest, {" "});
+  }
+  return true;
+}
+
+// "<TASK>", "</IRQ>", "<#DF>", "<EOI>": short, upper case, in angle brackets.
+bool isStackMarker(std::string_view t) {
+  if (t.size() < 3 || t.size() > 12 || t.front() != '<' || t.back() != '>') return false;
+  for (std::size_t i = 1; i + 1 < t.size(); ++i) {
+    const char c = t[i];
+    if (!((c >= 'A' && c <= 'Z') || c == '#' || c == '/' || c == '_')) return false;
+  }
+  return true;
+}
+
+// Register dumps are the bulk of every oops: "RSP: 0018:...", "R10: ...", "FS:  000...", "CR2: ...",
+// "PKRU: 55555554", 32-bit "EAX: ...", arm64 "x29: ...". Only the names that start such lines.
+bool isRegisterDump(std::string_view t) {
+  static constexpr std::array<std::string_view, 17> kFirst = {"RSP",  "RAX", "RDX", "RBP", "R10",   "R13",
+                                                              "FS",   "CS",  "CR0", "CR2", "DR0",   "DR3",
+                                                              "PKRU", "EAX", "ESI", "DS",  "EFLAGS"};
+  const std::size_t colon = t.find(':');
+  if (colon == std::string_view::npos || colon + 1 >= t.size() || t[colon + 1] != ' ') return false;
+  const std::string_view name = t.substr(0, colon);
+  if (name.size() >= 2 && name[0] == 'x' && isDigit(name[1])) return true;  // arm64 x0..x29
+  for (std::string_view r : kFirst)
+    if (name == r) return true;
+  return false;
+}
+
+// Lines that only ever appear inside reports; they keep a report open but carry nothing we keep.
+constexpr std::array<std::string_view, 27> kDetailPrefixes = {
+    "Code: ",
+    "Hardware name: ",
+    "#PF: ",
+    "PGD ",
+    "Kernel Offset: ",
+    "Rebooting in ",
+    "rcu: ",
+    "(detected by ",
+    "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\"",
+    "Mem-Info:",
+    "Workqueue: ",
+    "note: ",
+    "Sending NMI from CPU",
+    "NMI backtrace for cpu",
+    "Fixing recursive fault",
+    "irq event stamp:",
+    "hardirqs last",
+    "softirqs last",
+    "Tasks state (memory values in pages):",
+    "Dumping ftrace buffer",
+    "Shutting down cpus with NMI",
+    "Stack:",
+    "Internal error: ",
+    "Memory cgroup stats for ",
+    "Call trace for ",
+    "lr : ",
+    "sp : ",
+};
+
+bool startsWith(std::string_view s, std::string_view p) {
+  return s.substr(0, p.size()) == p;
+}
+
+// "Oops: 0000 [#1] ...", "invalid opcode: 0000 [#1]", "general protection fault, probably for
+// non-canonical address 0xdead000000000100: 0000 [#4]", 6.12's "Oops: invalid opcode: 0000 [#1]",
+// arm64's "Internal error: Oops: 0000000096000004 [#1]". Returns the class or an empty view.
+std::string_view dieLineClass(std::string_view t) {
+  const std::size_t at = t.find(" [#");
+  if (at == std::string_view::npos || at < 6) return {};
+  std::size_t i = at + 3;
+  if (i >= t.size() || !isDigit(t[i])) return {};
+  while (i < t.size() && isDigit(t[i])) ++i;
+  if (i >= t.size() || t[i] != ']') return {};
+  // Before " [#": ": " then at least four hex digits (the error code).
+  std::size_t h = at;
+  while (h > 0 && isHex(t[h - 1])) --h;
+  if (at - h < 4 || h < 2 || t[h - 1] != ' ' || t[h - 2] != ':') return {};
+  std::string_view cls = t.substr(0, h - 2);
+  if (startsWith(cls, "Internal error: ")) cls.remove_prefix(16);
+  if (startsWith(cls, "Oops: ") && cls.size() > 6) cls.remove_prefix(6);
+  return cutAt(cls, {","});
+}
+
+// The class of a "BUG: <what>" report: what, up to its first detail.
+std::string_view bugClass(std::string_view what) {
+  // Sanitizer reports name the bug type after the tool: "KASAN: slab-use-after-free in f+0x1/0x2".
+  for (std::string_view tool : {"KASAN: ", "KFENCE: ", "KCSAN: ", "KMSAN: ", "UBSAN: "})
+    if (startsWith(what, tool)) return cutAt(what, {" in ", " at ", ", "});
+  return cutAt(what, {": ", ", ", " in ", " at ", " on CPU", " - ", "!"});
+}
+
+void trigger(ReportLine& out, EventKind kind, std::string_view cls) {
+  out.type = LineType::Trigger;
+  out.kind = kind;
+  out.text = cls;
+}
+
+// Everything after "BUG: " (and after "watchdog: BUG: ").
+void classifyBug(std::string_view what, ReportLine& out) {
+  if (startsWith(what, "soft lockup")) {
+    trigger(out, EventKind::SoftLockup, "soft lockup");
+    // "... stuck for 22s! [sh:111]"
+    const std::size_t open = what.rfind('[');
+    const std::size_t colon = what.rfind(':');
+    if (open != std::string_view::npos && colon != std::string_view::npos && colon > open)
+      out.comm = what.substr(open + 1, colon - open - 1);
+    return;
+  }
+  if (startsWith(what, "kernel NULL pointer dereference") ||
+      startsWith(what, "unable to handle kernel NULL pointer dereference"))
+    return trigger(out, EventKind::Oops, "kernel NULL pointer dereference");
+  if (startsWith(what, "unable to handle page fault"))
+    return trigger(out, EventKind::Oops, "unable to handle page fault");
+  if (startsWith(what, "unable to handle kernel paging request"))
+    return trigger(out, EventKind::Oops, "unable to handle kernel paging request");
+  trigger(out, EventKind::Bug, bugClass(what));
+}
+
+void classifyWarning(std::string_view rest, ReportLine& out) {
+  // "CPU: 0 PID: 97 at path/file.c:43 func+0xe/0x15 [module]": the site is a frame.
+  const std::size_t at = rest.find(" at ");
+  if (startsWith(rest, "CPU: ") && at != std::string_view::npos) {
+    std::string_view site = rest.substr(at + 4);
+    const std::size_t space = site.find(' ');
+    if (space != std::string_view::npos) out.hasFrame = StackFrame::parse(site.substr(space + 1), out.frame);
+    return trigger(out, EventKind::Warning, {});
+  }
+  if (startsWith(rest, "at "))
+    return trigger(out, EventKind::Warning, {});  // 2.6-era "WARNING: at f.c:1 f()"
+  // lockdep and friends: "WARNING: possible circular locking dependency detected"
+  trigger(out, EventKind::Warning, cutAt(rest, {" at ", ": "}));
+}
+
+bool classifyMce(std::string_view rest, ReportLine& out) {
+  if (startsWith(rest, "[Hardware Error]: ")) rest.remove_prefix(18);
+  if (startsWith(rest, "CPU ")) {
+    const std::size_t colon = rest.find(": ");
+    if (colon == std::string_view::npos) return false;
+    const std::string_view what = rest.substr(colon + 2);
+    if (!startsWith(what, "Machine Check")) return false;
+    // "Machine Check Exception: 5 Bank 1: b200000000000000" (fatal) or "Machine Check: 0 Bank 4: ..."
+    trigger(out, EventKind::MachineCheck, cutAt(what, {":"}));
+    const std::size_t bank = what.find("Bank ");
+    if (bank != std::string_view::npos) out.comm = cutAt(what.substr(bank), {":"});  // "Bank 1"
+    return true;
+  }
+  if (startsWith(rest, "Machine check events logged")) {
+    trigger(out, EventKind::MachineCheck, "Machine check events logged");
+    return true;
+  }
+  if (startsWith(rest, "Uncorrected hardware memory error")) {
+    trigger(out, EventKind::MachineCheck, "Uncorrected hardware memory error");
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+ReportLine ReportLine::classify(std::string_view line) {
+  ReportLine out;
+  const std::string_view t = trim(line);
+  if (t.empty()) return out;
+  const bool indented = isBlank(line.front());
+
+  if (t.front() == '<' && isStackMarker(t)) {
+    out.type = t[1] == '/' ? LineType::StackClose : LineType::StackOpen;
+    out.text = t;
+    return out;
+  }
+  if (t.front() == '-') {
+    if (startsWith(t, "---[ end trace")) {
+      out.type = LineType::EndTrace;
+    } else if (startsWith(t, "---[ end Kernel panic - not syncing: ")) {
+      out.type = LineType::EndPanic;
+      std::string_view msg = t.substr(37);
+      if (msg.size() >= 5 && msg.substr(msg.size() - 5) == " ]---") msg.remove_suffix(5);
+      out.text = trim(msg);
+    } else if (startsWith(t, "------------[ cut here ]")) {
+      out.type = LineType::CutHere;
+    } else if (startsWith(t, "---[ ")) {
+      out.type = LineType::Detail;
+    }
+    return out;
+  }
+  if (startsWith(t, "Kernel panic - not syncing: ")) {
+    out.type = LineType::PanicLine;
+    out.text = trim(t.substr(28));
+    return out;
+  }
+  if (startsWith(t, "WARNING: ")) {
+    classifyWarning(t.substr(9), out);
+    return out;
+  }
+  if (startsWith(t, "kernel BUG at ")) {
+    trigger(out, EventKind::Oops, "kernel BUG");
+    return out;
+  }
+  if (startsWith(t, "BUG: ")) {
+    classifyBug(t.substr(5), out);
+    return out;
+  }
+  if (startsWith(t, "watchdog: ") || startsWith(t, "NMI watchdog: ")) {
+    const std::string_view rest = t.substr(t.find(": ") + 2);
+    if (startsWith(rest, "BUG: ")) {
+      classifyBug(rest.substr(5), out);
+    } else if (rest.find("detected hard LOCKUP") != std::string_view::npos) {
+      trigger(out, EventKind::HardLockup, "hard LOCKUP");
+    } else {
+      out.type = LineType::Other;
+    }
+    return out;
+  }
+  if (startsWith(t, "INFO: task ")) {
+    // "INFO: task sh:103 blocked for more than 2 seconds." (the name may contain ':' or spaces)
+    const std::size_t blocked = t.find(" blocked for more than ");
+    if (blocked != std::string_view::npos) {
+      trigger(out, EventKind::HungTask, "task blocked");
+      const std::string_view who = t.substr(11, blocked - 11);
+      out.comm = who.substr(0, who.rfind(':'));
+    }
+    return out;
+  }
+  {
+    std::string_view r = t;
+    if (startsWith(r, "rcu: ")) r.remove_prefix(5);
+    if (startsWith(r, "INFO: ") && r.find("stall") != std::string_view::npos) {
+      trigger(out, EventKind::RcuStall, cutAt(r.substr(6), {":", " {"}));
+      return out;
+    }
+    if (r.data() != t.data()) {  // other "rcu: ..." lines
+      out.type = LineType::Detail;
+      return out;
+    }
+  }
+  if (const std::size_t at = t.find(" invoked oom-killer: "); at != std::string_view::npos) {
+    trigger(out, EventKind::OomKill, "out of memory");
+    out.comm = t.substr(0, at);
+    return out;
+  }
+  if (const std::size_t at = t.find("Killed process "); at != std::string_view::npos && at < 40) {
+    // "Out of memory: Killed process 117 (hog) total-vm:..." / "Memory cgroup out of memory: ..."
+    const std::size_t open = t.find(" (", at);
+    const std::size_t close = t.find(')', open == std::string_view::npos ? 0 : open);
+    if (open != std::string_view::npos && close != std::string_view::npos) {
+      out.type = LineType::OomKilled;
+      out.comm = t.substr(open + 2, close - open - 2);
+      out.text = startsWith(t, "Memory cgroup") ? "memcg" : "global";
+      return out;
+    }
+  }
+  if (startsWith(t, "oom-kill:constraint=")) {
+    out.type = LineType::OomConstraint;
+    out.text = cutAt(t.substr(20), {","});
+    return out;
+  }
+  if (startsWith(t, "mce: ")) {
+    if (!classifyMce(t.substr(5), out)) out.type = LineType::Detail;
+    return out;
+  }
+  if (const std::string_view cls = dieLineClass(t); !cls.empty()) {
+    out.type = LineType::DieLine;
+    out.text = cls;
+    return out;
+  }
+  if (startsWith(t, "CPU: ") && parseCpuHeader(t, out)) return out;
+  if (startsWith(t, "Tainted: ")) {
+    out.type = LineType::TaintLine;
+    parseTaintTail(t.substr(9), out);
+    return out;
+  }
+  if (startsWith(t, "Not tainted ")) {
+    out.type = LineType::TaintLine;
+    parseTaintTail(t.substr(12), out);
+    out.taint = {};
+    return out;
+  }
+  if (startsWith(t, "task:")) {
+    out.type = LineType::TaskHeader;
+    out.comm = cutAt(t.substr(5), {" "});
+    return out;
+  }
+  if (startsWith(t, "RIP: ") || startsWith(t, "EIP: ") || startsWith(t, "pc : ")) {
+    // "RIP: 0010:sym+0x1/0x2 [mod]"; a user-space RIP ("RIP: 0033:0x47b7a0") has no symbol.
+    std::string_view rest = t.substr(5);
+    if (rest.size() > 5 && rest[4] == ':' && isHex(rest[0])) rest.remove_prefix(5);
+    out.hasFrame = StackFrame::parse(rest, out.frame);
+    out.type = out.hasFrame ? LineType::Rip : LineType::Detail;
+    return out;
+  }
+  if (t == "Call Trace:" || t == "Call trace:") {
+    out.type = LineType::CallTrace;
+    return out;
+  }
+  if (startsWith(t, "Modules linked in:")) {
+    out.type = LineType::Modules;
+    out.text = trim(t.substr(18));
+    return out;
+  }
+  if (startsWith(t, "Linux version ")) {
+    out.type = LineType::KernelVersion;
+    out.text = cutAt(t.substr(14), {" "});
+    return out;
+  }
+  if (indented && StackFrame::parse(line, out.frame)) {
+    out.type = LineType::Frame;
+    out.hasFrame = true;
+    return out;
+  }
+  if (isRegisterDump(t)) {
+    out.type = LineType::Detail;
+    return out;
+  }
+  for (std::string_view p : kDetailPrefixes) {
+    if (startsWith(t, p)) {
+      out.type = LineType::Detail;
+      return out;
+    }
+  }
+  return out;
+}
+
+}  // namespace ncxdp
