@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <ctime>
-#include <deque>
 #include <string>
 #include <utility>
 
 #include "app/Pipeline.h"
 #include "capture/LiveCapture.h"
 #include "capture/XskCapture.h"
+#include "metrics/MetricFamilies.h"
 #include "metrics/TriageMetrics.h"
 
 namespace ncxdp {
@@ -18,7 +18,7 @@ namespace {
 using prometheus::ClientMetric;
 using prometheus::MetricFamily;
 using prometheus::MetricType;
-using Labels = std::vector<ClientMetric::Label>;
+using Labels = MetricFamilies::Labels;
 
 double unixNow() {
   timespec ts;
@@ -26,45 +26,7 @@ double unixNow() {
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-// Appends families in the order a reader meets them; each helper returns the family so samples
-// can be added right away.
-class Families {
- public:
-  MetricFamily& counter(std::string name, std::string help) {
-    return add(std::move(name), std::move(help), MetricType::Counter);
-  }
-  MetricFamily& gauge(std::string name, std::string help) {
-    return add(std::move(name), std::move(help), MetricType::Gauge);
-  }
-  static void sample(MetricFamily& family, Labels labels, double value) {
-    ClientMetric m;
-    m.label = std::move(labels);
-    if (family.type == MetricType::Counter)
-      m.counter.value = value;
-    else
-      m.gauge.value = value;
-    family.metric.push_back(std::move(m));
-  }
-  std::vector<MetricFamily> take() {
-    std::vector<MetricFamily> out;
-    // A family without samples (no AF_XDP sockets, no sinks) is left out rather than exported as
-    // a HELP line with nothing under it.
-    for (MetricFamily& family : out_)
-      if (!family.metric.empty()) out.push_back(std::move(family));
-    out_.clear();
-    return out;
-  }
-
- private:
-  MetricFamily& add(std::string name, std::string help, MetricType type) {
-    out_.push_back({std::move(name), std::move(help), type, {}});
-    return out_.back();
-  }
-  // A deque, so the references handed out stay valid while more families are added.
-  std::deque<MetricFamily> out_;
-};
-
-void addCaptureFamilies(Families& f, const MetricsSnapshot& s) {
+void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamily& datagrams = f.counter(
       "ncxdp_received_datagrams_total",
       "Datagrams (attach: frames from the AF_XDP RX ring; listen: datagrams from the sockets) read, by "
@@ -77,8 +39,8 @@ void addCaptureFamilies(Families& f, const MetricsSnapshot& s) {
       "ip_fragment, malformed (invalid header)");
   for (const LaneMetrics& lane : s.lanes) {
     const Labels at{{"path", s.path}, {"queue", std::to_string(lane.queue)}};
-    Families::sample(datagrams, at, double(lane.stats.received));
-    Families::sample(bytes, at, double(lane.stats.decoder.bytes));
+    MetricFamilies::sample(datagrams, at, double(lane.stats.received));
+    MetricFamilies::sample(bytes, at, double(lane.stats.decoder.bytes));
     const std::pair<const char*, std::uint64_t> reasons[] = {{"truncated", lane.stats.truncated},
                                                              {"not_udp", lane.stats.notUdp},
                                                              {"ip_fragment", lane.stats.ipFragments},
@@ -86,7 +48,7 @@ void addCaptureFamilies(Families& f, const MetricsSnapshot& s) {
     for (const auto& [reason, value] : reasons) {
       Labels l = at;
       l.push_back({"reason", reason});
-      Families::sample(discarded, std::move(l), double(value));
+      MetricFamilies::sample(discarded, std::move(l), double(value));
     }
   }
   if (s.path == "socket") {
@@ -97,8 +59,8 @@ void addCaptureFamilies(Families& f, const MetricsSnapshot& s) {
         f.counter("ncxdp_socket_receive_errors_total", "Failed receive calls on the sockets, by queue");
     for (const LaneMetrics& lane : s.lanes) {
       const Labels at{{"queue", std::to_string(lane.queue)}};
-      Families::sample(drops, at, double(lane.stats.socketDrops));
-      Families::sample(errors, at, double(lane.stats.recvErrors));
+      MetricFamilies::sample(drops, at, double(lane.stats.socketDrops));
+      MetricFamilies::sample(errors, at, double(lane.stats.recvErrors));
     }
   }
   MetricFamily& xsk = f.counter(
@@ -113,32 +75,33 @@ void addCaptureFamilies(Families& f, const MetricsSnapshot& s) {
                                                              {"invalid_descriptor", lane.xsk.rxInvalidDescs},
                                                              {"other", lane.xsk.rxDropped}};
     for (const auto& [reason, value] : reasons)
-      Families::sample(xsk, {{"queue", queue}, {"reason", reason}}, double(value));
+      MetricFamilies::sample(xsk, {{"queue", queue}, {"reason", reason}}, double(value));
   }
 }
 
-void addXdpFamilies(Families& f, const MetricsSnapshot& s) {
+void addXdpFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   if (!s.hasXdp) return;
   const XdpCounters& x = s.xdp;
-  Families::sample(f.counter("ncxdp_xdp_seen_packets_total", "Packets the XDP program saw on the interface"),
-                   {}, double(x.seen));
+  MetricFamilies::sample(
+      f.counter("ncxdp_xdp_seen_packets_total", "Packets the XDP program saw on the interface"), {},
+      double(x.seen));
   MetricFamily& verdicts = f.counter(
       "ncxdp_xdp_packets_total",
       "Packets by the XDP program's verdict: redirect (netconsole, to an AF_XDP socket) or pass (to the "
       "kernel stack), with the reason a packet passed: not_netconsole, not_allowed (source outside "
       "--allow), malformed, ip_fragment, no_socket (no socket on that queue). Sums to the seen packets");
   const std::uint64_t noSocket = x.matched > x.redirected ? x.matched - x.redirected : 0;
-  Families::sample(verdicts, {{"verdict", "redirect"}, {"reason", "netconsole"}}, double(x.redirected));
+  MetricFamilies::sample(verdicts, {{"verdict", "redirect"}, {"reason", "netconsole"}}, double(x.redirected));
   const std::pair<const char*, std::uint64_t> passed[] = {{"not_netconsole", x.passed},
                                                           {"not_allowed", x.notAllowed},
                                                           {"malformed", x.malformed},
                                                           {"ip_fragment", x.ipFragment},
                                                           {"no_socket", noSocket}};
   for (const auto& [reason, value] : passed)
-    Families::sample(verdicts, {{"verdict", "pass"}, {"reason", reason}}, double(value));
+    MetricFamilies::sample(verdicts, {{"verdict", "pass"}, {"reason", reason}}, double(value));
 }
 
-void addDecoderFamilies(Families& f, const MetricsSnapshot& s) {
+void addDecoderFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   DecoderStats d;
   std::uint64_t sources = 0;
   for (const LaneMetrics& lane : s.lanes) {
@@ -147,62 +110,64 @@ void addDecoderFamilies(Families& f, const MetricsSnapshot& s) {
   }
   MetricFamily& records =
       f.counter("ncxdp_records_total", "Records decoded, by format: plain or extended netconsole");
-  Families::sample(records, {{"format", "plain"}}, double(d.recordsPlain));
-  Families::sample(records, {{"format", "extended"}}, double(d.recordsExtended));
-  Families::sample(f.counter("ncxdp_records_dumped_total",
-                             "Extended records a sender's ncxdp_tx module replayed from its log ring after a "
-                             "panic or oops (ncxdp_dump=N), a subset of the extended records"),
-                   {}, double(d.recordsDumped));
+  MetricFamilies::sample(records, {{"format", "plain"}}, double(d.recordsPlain));
+  MetricFamilies::sample(records, {{"format", "extended"}}, double(d.recordsExtended));
+  MetricFamilies::sample(
+      f.counter("ncxdp_records_dumped_total",
+                "Extended records a sender's ncxdp_tx module replayed from its log ring after a "
+                "panic or oops (ncxdp_dump=N), a subset of the extended records"),
+      {}, double(d.recordsDumped));
   MetricFamily& errors =
       f.counter("ncxdp_decode_errors_total",
                 "Datagrams that were not valid in their format, by reason: malformed (decoded as plain text "
                 "instead, nothing lost) or empty");
-  Families::sample(errors, {{"reason", "malformed"}}, double(d.malformed));
-  Families::sample(errors, {{"reason", "empty"}}, double(d.emptyDatagrams));
-  Families::sample(f.counter("ncxdp_fragments_total", "Datagrams carrying an ncfrag fragment"), {},
-                   double(d.fragments));
-  Families::sample(
+  MetricFamilies::sample(errors, {{"reason", "malformed"}}, double(d.malformed));
+  MetricFamilies::sample(errors, {{"reason", "empty"}}, double(d.emptyDatagrams));
+  MetricFamilies::sample(f.counter("ncxdp_fragments_total", "Datagrams carrying an ncfrag fragment"), {},
+                         double(d.fragments));
+  MetricFamilies::sample(
       f.counter("ncxdp_fragments_duplicate_total", "Fragments whose bytes were all already held"), {},
       double(d.fragmentsDuplicate));
-  Families::sample(
+  MetricFamilies::sample(
       f.counter("ncxdp_messages_reassembled_total", "Fragmented messages completed from their fragments"), {},
       double(d.messagesReassembled));
-  Families::sample(f.counter("ncxdp_messages_incomplete_total",
-                             "Messages emitted with missing fragments (timeout or memory cap)"),
-                   {}, double(d.messagesIncomplete));
-  Families::sample(f.counter("ncxdp_reassembly_evictions_total",
-                             "Messages emitted early because a reassembly memory cap was reached"),
-                   {}, double(d.reasmOverCap));
+  MetricFamilies::sample(f.counter("ncxdp_messages_incomplete_total",
+                                   "Messages emitted with missing fragments (timeout or memory cap)"),
+                         {}, double(d.messagesIncomplete));
+  MetricFamilies::sample(f.counter("ncxdp_reassembly_evictions_total",
+                                   "Messages emitted early because a reassembly memory cap was reached"),
+                         {}, double(d.reasmOverCap));
   MetricFamily& lost = f.counter(
       "ncxdp_messages_lost_total",
       "Messages a sender sent that never arrived, counted from gaps in the extended header's seq or in "
       "sysdata msgid");
-  Families::sample(lost, {{"by", "seq"}}, double(d.seqMissing));
-  Families::sample(lost, {{"by", "msgid"}}, double(d.msgidMissing));
+  MetricFamilies::sample(lost, {{"by", "seq"}}, double(d.seqMissing));
+  MetricFamilies::sample(lost, {{"by", "msgid"}}, double(d.msgidMissing));
   MetricFamily& gaps = f.counter("ncxdp_gaps_total", "Gap events (one or more consecutive messages missing)");
-  Families::sample(gaps, {{"by", "seq"}}, double(d.seqGaps));
-  Families::sample(gaps, {{"by", "msgid"}}, double(d.msgidGaps));
-  Families::sample(
+  MetricFamilies::sample(gaps, {{"by", "seq"}}, double(d.seqGaps));
+  MetricFamilies::sample(gaps, {{"by", "msgid"}}, double(d.msgidGaps));
+  MetricFamilies::sample(
       f.counter("ncxdp_kernel_dropped_messages_total",
                 "Messages senders' kernels reported dropping (\"** N printk messages dropped **\")"),
       {}, double(d.kernelDropped));
-  Families::sample(f.counter("ncxdp_lines_idle_flushed_total",
-                             "Plain lines emitted without their newline after --line-timeout of silence"),
-                   {}, double(d.linesIdleFlushed));
-  Families::sample(f.counter("ncxdp_format_switches_total",
-                             "Times a sender switched between plain and extended netconsole"),
-                   {}, double(d.formatSwitches));
-  Families::sample(f.gauge("ncxdp_sources_active", "Senders currently tracked by the decoders"), {},
-                   double(sources));
-  Families::sample(f.counter("ncxdp_sources_evicted_total",
-                             "Senders evicted (least recently active) to stay within --max-sources"),
-                   {}, double(d.sourcesEvicted));
+  MetricFamilies::sample(
+      f.counter("ncxdp_lines_idle_flushed_total",
+                "Plain lines emitted without their newline after --line-timeout of silence"),
+      {}, double(d.linesIdleFlushed));
+  MetricFamilies::sample(f.counter("ncxdp_format_switches_total",
+                                   "Times a sender switched between plain and extended netconsole"),
+                         {}, double(d.formatSwitches));
+  MetricFamilies::sample(f.gauge("ncxdp_sources_active", "Senders currently tracked by the decoders"), {},
+                         double(sources));
+  MetricFamilies::sample(f.counter("ncxdp_sources_evicted_total",
+                                   "Senders evicted (least recently active) to stay within --max-sources"),
+                         {}, double(d.sourcesEvicted));
 }
 
 // Defined below, next to the other optional families.
-void addRemoteSinkFamilies(Families& f, const MetricsSnapshot& s);
+void addRemoteSinkFamilies(MetricFamilies& f, const MetricsSnapshot& s);
 
-void addPipelineFamilies(Families& f, const MetricsSnapshot& s) {
+void addPipelineFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamily& capacity =
       f.gauge("ncxdp_ring_capacity_bytes", "Size of each ring between a capture thread and the outputs");
   MetricFamily& used =
@@ -215,15 +180,15 @@ void addPipelineFamilies(Families& f, const MetricsSnapshot& s) {
   for (std::size_t i = 0; i < s.pipeline.rings.size(); ++i) {
     const RingStats& r = s.pipeline.rings[i];
     const std::string ring = std::to_string(i);
-    Families::sample(capacity, {{"ring", ring}}, double(r.capacity));
-    Families::sample(used, {{"ring", ring}}, double(r.usedBytes));
-    Families::sample(written, {{"ring", ring}}, double(r.written));
-    Families::sample(dropped, {{"ring", ring}, {"reason", "full"}}, double(r.drops));
-    Families::sample(dropped, {{"ring", ring}, {"reason", "oversize"}}, double(r.oversize));
+    MetricFamilies::sample(capacity, {{"ring", ring}}, double(r.capacity));
+    MetricFamilies::sample(used, {{"ring", ring}}, double(r.usedBytes));
+    MetricFamilies::sample(written, {{"ring", ring}}, double(r.written));
+    MetricFamilies::sample(dropped, {{"ring", ring}, {"reason", "full"}}, double(r.drops));
+    MetricFamilies::sample(dropped, {{"ring", ring}, {"reason", "oversize"}}, double(r.oversize));
   }
-  Families::sample(f.counter("ncxdp_ring_corrupt_records_total",
-                             "Ring entries that did not decode (a bug in ncxdp if ever non-zero)"),
-                   {}, double(s.pipeline.corrupt));
+  MetricFamilies::sample(f.counter("ncxdp_ring_corrupt_records_total",
+                                   "Ring entries that did not decode (a bug in ncxdp if ever non-zero)"),
+                         {}, double(s.pipeline.corrupt));
   MetricFamily& sinkRecords =
       f.counter("ncxdp_sink_records_total",
                 "Entries (records and gap events) handed to each output; output is its position among --out");
@@ -232,18 +197,18 @@ void addPipelineFamilies(Families& f, const MetricsSnapshot& s) {
     const SinkReport& sink = s.pipeline.sinks[i];
     // Two outputs of one kind (two jsonl files) must still be two series.
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
-    Families::sample(sinkRecords, at, double(sink.stats.records));
-    Families::sample(sinkErrors, at, double(sink.stats.writeErrors));
+    MetricFamilies::sample(sinkRecords, at, double(sink.stats.records));
+    MetricFamilies::sample(sinkErrors, at, double(sink.stats.writeErrors));
   }
   addRemoteSinkFamilies(f, s);
-  Families::sample(
+  MetricFamilies::sample(
       f.gauge("ncxdp_sink_failed", "1 once an output failed fatally and later records are being discarded"),
       {}, s.pipeline.sinkFailed ? 1 : 0);
 }
 
 // Outputs that deliver to a server and wait for acknowledgements (nats): what arrived, what
 // waits, what was set aside. Left out entirely when no such output is configured.
-void addRemoteSinkFamilies(Families& f, const MetricsSnapshot& s) {
+void addRemoteSinkFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   bool any = false;
   for (const SinkReport& sink : s.pipeline.sinks) any = any || sink.stats.remote;
   if (!any) return;
@@ -263,18 +228,18 @@ void addRemoteSinkFamilies(Families& f, const MetricsSnapshot& s) {
     const SinkReport& sink = s.pipeline.sinks[i];
     if (!sink.stats.remote) continue;
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
-    Families::sample(delivered, at, double(sink.stats.delivered));
-    Families::sample(spilled, at, double(sink.stats.spilled));
-    Families::sample(retries, at, double(sink.stats.retries));
-    Families::sample(buffered, at, double(sink.stats.bufferedRecords));
-    Families::sample(bufferedBytes, at, double(sink.stats.bufferedBytes));
-    Families::sample(connected, at, sink.stats.connected ? 1 : 0);
+    MetricFamilies::sample(delivered, at, double(sink.stats.delivered));
+    MetricFamilies::sample(spilled, at, double(sink.stats.spilled));
+    MetricFamilies::sample(retries, at, double(sink.stats.retries));
+    MetricFamilies::sample(buffered, at, double(sink.stats.bufferedRecords));
+    MetricFamilies::sample(bufferedBytes, at, double(sink.stats.bufferedBytes));
+    MetricFamilies::sample(connected, at, sink.stats.connected ? 1 : 0);
   }
 }
 
-void addSourceFamilies(Families& f, const MetricsSnapshot& s) {
+void addSourceFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   if (s.sourceLimit == 0) return;
-  Families::sample(
+  MetricFamilies::sample(
       f.gauge("ncxdp_source_series_limit", "Most senders exported with their own series (--metrics-sources)"),
       {}, double(s.sourceLimit));
   MetricFamily& datagrams =
@@ -292,13 +257,13 @@ void addSourceFamilies(Families& f, const MetricsSnapshot& s) {
   char text[Source::kMaxText];
   for (const SourceSample& src : s.sources) {
     const std::string source(text, src.source.format(text));
-    Families::sample(datagrams, {{"source", source}}, double(src.stats.datagrams));
-    Families::sample(bytes, {{"source", source}}, double(src.stats.bytes));
-    Families::sample(records, {{"source", source}}, double(src.stats.records));
-    Families::sample(lost, {{"source", source}, {"by", "seq"}}, double(src.stats.seqMissing));
-    Families::sample(lost, {{"source", source}, {"by", "msgid"}}, double(src.stats.msgidMissing));
-    Families::sample(incomplete, {{"source", source}}, double(src.stats.incomplete));
-    Families::sample(lastSeen, {{"source", source}}, double(src.stats.lastSeenUs) / 1e6);
+    MetricFamilies::sample(datagrams, {{"source", source}}, double(src.stats.datagrams));
+    MetricFamilies::sample(bytes, {{"source", source}}, double(src.stats.bytes));
+    MetricFamilies::sample(records, {{"source", source}}, double(src.stats.records));
+    MetricFamilies::sample(lost, {{"source", source}, {"by", "seq"}}, double(src.stats.seqMissing));
+    MetricFamilies::sample(lost, {{"source", source}, {"by", "msgid"}}, double(src.stats.msgidMissing));
+    MetricFamilies::sample(incomplete, {{"source", source}}, double(src.stats.incomplete));
+    MetricFamilies::sample(lastSeen, {{"source", source}}, double(src.stats.lastSeenUs) / 1e6);
   }
 }
 
@@ -356,11 +321,12 @@ std::vector<prometheus::MetricFamily> ReceiverMetrics::Collect() const {
 }
 
 std::vector<prometheus::MetricFamily> ReceiverMetrics::families(const MetricsSnapshot& s) {
-  Families f;
-  Families::sample(f.gauge("ncxdp_build_info", "Always 1; the labels name the ncxdp version and the command"),
-                   {{"version", NCXDP_VERSION}, {"command", s.command}}, 1);
-  Families::sample(f.gauge("ncxdp_start_time_seconds", "When this ncxdp process started, Unix time"), {},
-                   s.startTimeSeconds);
+  MetricFamilies f;
+  MetricFamilies::sample(
+      f.gauge("ncxdp_build_info", "Always 1; the labels name the ncxdp version and the command"),
+      {{"version", NCXDP_VERSION}, {"command", s.command}}, 1);
+  MetricFamilies::sample(f.gauge("ncxdp_start_time_seconds", "When this ncxdp process started, Unix time"),
+                         {}, s.startTimeSeconds);
   addCaptureFamilies(f, s);
   addXdpFamilies(f, s);
   addDecoderFamilies(f, s);
