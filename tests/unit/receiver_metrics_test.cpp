@@ -76,6 +76,7 @@ MetricsSnapshot attachSnapshot() {
     lane.hasSocketStats = true;
     lane.xsk.rxRingFull = 7 * q;
     lane.xsk.fillRingEmpty = 1;
+    lane.xsk.rxDropped = 1 + q;  // the fill-ring-empty drop is counted here too
     s.lanes.push_back(lane);
   }
   s.hasXdp = true;
@@ -106,6 +107,8 @@ TEST(ReceiverMetrics, SumsLanesAndNamesEveryStageOfLoss) {
   EXPECT_EQ(value(f, "ncxdp_gaps_total", {{"by", "seq"}}), 2);
   EXPECT_EQ(value(f, "ncxdp_sources_active"), 8);
   EXPECT_EQ(value(f, "ncxdp_xsk_dropped_frames_total", {{"queue", "3"}, {"reason", "rx_ring_full"}}), 21);
+  EXPECT_EQ(value(f, "ncxdp_xsk_dropped_frames_total", {{"queue", "3"}, {"reason", "other"}}), 3);
+  EXPECT_EQ(value(f, "ncxdp_xsk_dropped_frames_total", {{"queue", "0"}, {"reason", "other"}}), 0);
   EXPECT_EQ(value(f, "ncxdp_ring_used_bytes", {{"ring", "0"}}), 4096);
   EXPECT_EQ(value(f, "ncxdp_ring_dropped_records_total", {{"ring", "0"}, {"reason", "full"}}), 2);
   EXPECT_EQ(value(f, "ncxdp_ring_dropped_records_total", {{"ring", "0"}, {"reason", "oversize"}}), 1);

@@ -70,10 +70,13 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   for (const LaneMetrics& lane : s.lanes) {
     if (!lane.hasSocketStats) continue;
     const std::string queue = std::to_string(lane.queue);
+    // The kernel counts a drop for want of a fill-ring entry in rx_dropped too; "other" is the rest.
+    const std::uint64_t other =
+        lane.xsk.rxDropped > lane.xsk.fillRingEmpty ? lane.xsk.rxDropped - lane.xsk.fillRingEmpty : 0;
     const std::pair<const char*, std::uint64_t> reasons[] = {{"rx_ring_full", lane.xsk.rxRingFull},
                                                              {"fill_ring_empty", lane.xsk.fillRingEmpty},
                                                              {"invalid_descriptor", lane.xsk.rxInvalidDescs},
-                                                             {"other", lane.xsk.rxDropped}};
+                                                             {"other", other}};
     for (const auto& [reason, value] : reasons)
       MetricFamilies::sample(xsk, {{"queue", queue}, {"reason", reason}}, double(value));
   }
