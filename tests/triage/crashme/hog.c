@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-int main(void) {
-  for (;;) {
-    char* p = malloc(1 << 20);
-    if (p == NULL) return 1;
-    memset(p, 0x5a, 1 << 20);
-  }
+int main(void)
+{
+	for (;;) {
+		char *p = malloc(1 << 20);
+		if (p == NULL)
+			return 1;
+		memset(p, 0x5a, 1 << 20);
+	}
 }

@@ -100,8 +100,7 @@ static noinline void crashme_panic(void)
 	panic("ncxdp_crashme: panic requested by the test");
 }
 
-static ssize_t crashme_write(struct file *file, const char __user *ubuf, size_t count,
-			     loff_t *ppos)
+static ssize_t crashme_write(struct file *file, const char __user *ubuf, size_t count, loff_t *ppos)
 {
 	char buf[32];
 	unsigned int seconds = 0;
