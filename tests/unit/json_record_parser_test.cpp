@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "decode/Rfc3339.h"
+
 #include <string>
 #include <vector>
 
@@ -73,6 +75,24 @@ TEST(JsonRecordParserTest, RestoresExactBytes) {
   EXPECT_EQ(jsonOf(back), line);
 }
 
+// ncxdp_tx crash-dump records carry "dump"; reading them back must keep it.
+TEST(JsonRecordParserTest, CrashDumpRecordsKeepTheirDumpNumber) {
+  Record r = baseRecord();
+  r.format = Format::Extended;
+  r.level = 0;
+  r.seq = 7;
+  r.text = "Kernel panic - not syncing: sysrq triggered crash";
+  r.dump = 2;
+  const std::string line = jsonOf(r);
+  ASSERT_NE(line.find("\"dump\":2"), std::string::npos) << line;
+  expectRoundTrip(line);
+  JsonRecordParser p;
+  Record back;
+  std::string error;
+  ASSERT_TRUE(p.parse(line, back, error)) << error;
+  EXPECT_EQ(back.dump, 2u);
+}
+
 TEST(JsonRecordParserTest, ViewsStayValidUntilTheNextParse) {
   // Many dictionary entries force the parser's storage to grow; every view must still be right.
   Record r = baseRecord();
@@ -122,19 +142,19 @@ TEST(JsonRecordParserTest, RejectsWhatIsNotARecord) {
 }
 
 TEST(JsonRecordParserTest, Rfc3339) {
-  std::uint64_t us = 0;
-  ASSERT_TRUE(parseRfc3339Us("1970-01-01T00:00:00Z", us));
-  EXPECT_EQ(us, 0u);
-  ASSERT_TRUE(parseRfc3339Us("2026-11-28T13:18:14.123456Z", us));
-  EXPECT_EQ(us, 1795871894ull * 1'000'000 + 123456);
-  ASSERT_TRUE(parseRfc3339Us("2000-02-29T23:59:59.5Z", us));
-  EXPECT_EQ(us, 951868799ull * 1'000'000 + 500000);
-  ASSERT_TRUE(parseRfc3339Us("2026-11-28T13:18:14.1234569Z", us));  // beyond micros: cut
-  EXPECT_EQ(us % 1'000'000, 123456u);
-  EXPECT_FALSE(parseRfc3339Us("2026-11-28 13:18:14Z", us));
-  EXPECT_FALSE(parseRfc3339Us("2026-11-28T13:18:14+01:00", us));
-  EXPECT_FALSE(parseRfc3339Us("2026-13-28T13:18:14Z", us));
-  EXPECT_FALSE(parseRfc3339Us("2026-11-28T13:18:14", us));
+  EXPECT_EQ(parseRfc3339Us("1970-01-01T00:00:00Z"), 0u);
+  EXPECT_EQ(parseRfc3339Us("2026-11-28T13:18:14.123456Z"), 1795871894ull * 1'000'000 + 123456);
+  EXPECT_EQ(parseRfc3339Us("2000-02-29T23:59:59.5Z"), 951868799ull * 1'000'000 + 500000);
+  const auto cut = parseRfc3339Us("2026-11-28T13:18:14.1234569Z");  // beyond micros: cut
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(*cut % 1'000'000, 123456u);
+  // RFC 3339 allows a space for the T; anything else between date and time is refused.
+  EXPECT_EQ(parseRfc3339Us("2026-11-28 13:18:14Z"), 1795871894ull * 1'000'000);
+  EXPECT_FALSE(parseRfc3339Us("2026-11-28_13:18:14Z"));
+  // An offset is read as what it means: ncxdp writes UTC, but a file edited elsewhere may not.
+  EXPECT_EQ(parseRfc3339Us("2026-11-28T14:18:14+01:00"), 1795871894ull * 1'000'000);
+  EXPECT_FALSE(parseRfc3339Us("2026-13-28T13:18:14Z"));
+  EXPECT_FALSE(parseRfc3339Us("2026-11-28T13:18:14"));
 }
 
 }  // namespace

@@ -5,13 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "decode/JsonRecordParser.h"
 #include "decode/Record.h"
+#include "decode/Rfc3339.h"
 #include "sink/JsonWriter.h"
 #include "sink/TextFormat.h"
 #include "sink/UtcTimestamp.h"
 #include "triage/DirLogReader.h"
-#include "triage/JsonlRecordReader.h"
-#include "triage/Rfc3339.h"
 
 namespace ncxdp {
 namespace {
@@ -53,9 +53,9 @@ TEST(Rfc3339Test, ParsesWhatNcxdpWritesAndOffsets) {
     EXPECT_FALSE(parseRfc3339Us(bad)) << bad;
 }
 
-TEST(JsonlRecordReaderTest, RoundTripsTheWriter) {
+TEST(JsonlReadBackTest, RoundTripsTheWriter) {
   JsonWriter writer;
-  JsonlRecordReader reader;
+  JsonRecordParser reader;
   for (const std::string& text : kTexts) {
     Record r;
     r.src = src("[fd00::5]:6665");
@@ -104,8 +104,8 @@ TEST(JsonlRecordReaderTest, RoundTripsTheWriter) {
   EXPECT_EQ(back.gapTo, 343u);
 }
 
-TEST(JsonlRecordReaderTest, RejectsWhatNcxdpDoesNotWrite) {
-  JsonlRecordReader reader;
+TEST(JsonlReadBackTest, RejectsWhatNcxdpDoesNotWrite) {
+  JsonRecordParser reader;
   Record r;
   std::string why;
   for (const char* bad : {"", "not json", "[]", "{}", R"({"src":"10.0.0.5:6665","text":"x"})",

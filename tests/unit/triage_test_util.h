@@ -13,10 +13,10 @@
 #include <vector>
 
 #include "decode/Decoder.h"
+#include "decode/JsonRecordParser.h"
 #include "decode/Record.h"
 #include "test_files.h"
 #include "triage/Event.h"
-#include "triage/JsonlRecordReader.h"
 
 namespace ncxdp::testing {
 
@@ -62,7 +62,7 @@ inline void feedSerial(const std::string& name, const Source& src, std::uint64_t
 // first record arrives at baseUs (when given).
 inline void feedJsonl(const std::string& name, RecordHandler& out, std::optional<Source> src = std::nullopt,
                       std::optional<std::uint64_t> baseUs = std::nullopt) {
-  JsonlRecordReader reader;
+  JsonRecordParser reader;
   Record record;
   std::string why;
   std::optional<std::uint64_t> first;

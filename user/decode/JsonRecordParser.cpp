@@ -3,32 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
+
+#include "decode/Rfc3339.h"
 
 namespace ncxdp {
 
 namespace {
 
 using Json = nlohmann::json;
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-  if (pos + n > s.size()) return false;
-  out = 0;
-  for (std::size_t i = pos; i < pos + n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    out = out * 10 + (s[i] - '0');
-  }
-  return true;
-}
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
-std::int64_t daysFromCivil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = unsigned(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + std::int64_t(doe) - 719468;
-}
 
 bool unhex(std::string_view hex, std::string& out) {
   if (hex.size() % 2 != 0) return false;
@@ -84,34 +67,6 @@ bool u64(const Json& j, const char* key, std::uint64_t& out) {
 
 }  // namespace
 
-bool parseRfc3339Us(std::string_view s, std::uint64_t& us) {
-  int y, mo, d, h, mi, sec;
-  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-    return false;
-  if (!digits(s, 0, 4, y) || !digits(s, 5, 2, mo) || !digits(s, 8, 2, d) || !digits(s, 11, 2, h) ||
-      !digits(s, 14, 2, mi) || !digits(s, 17, 2, sec))
-    return false;
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970) return false;
-  std::size_t pos = 19;
-  std::uint64_t frac = 0;
-  int fracDigits = 0;
-  if (pos < s.size() && s[pos] == '.') {
-    ++pos;
-    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-      if (fracDigits < 6) {
-        frac = frac * 10 + std::uint64_t(s[pos] - '0');
-        ++fracDigits;
-      }
-      ++pos;
-    }
-  }
-  if (pos + 1 != s.size() || s[pos] != 'Z') return false;
-  for (; fracDigits < 6; ++fracDigits) frac *= 10;
-  const std::int64_t days = daysFromCivil(y, unsigned(mo), unsigned(d));
-  us = std::uint64_t(((days * 24 + h) * 60 + mi) * 60 + sec) * 1'000'000 + frac;
-  return true;
-}
-
 bool JsonRecordParser::parse(std::string_view line, Record& out, std::string& error) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   const Json j = Json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
@@ -126,8 +81,10 @@ bool JsonRecordParser::parse(std::string_view line, Record& out, std::string& er
   };
 
   auto ts = j.find("recv_ts");
-  if (ts == j.end() || !ts->is_string() || !parseRfc3339Us(ts->get_ref<const std::string&>(), out.recvTsUs))
-    return bad("missing or bad recv_ts");
+  const std::optional<std::uint64_t> recv =
+      ts != j.end() && ts->is_string() ? parseRfc3339Us(ts->get_ref<const std::string&>()) : std::nullopt;
+  if (!recv) return bad("missing or bad recv_ts");
+  out.recvTsUs = *recv;
   auto src = j.find("src");
   if (src == j.end() || !src->is_string() || !Source::parse(src->get_ref<const std::string&>(), out.src))
     return bad("missing or bad src");
@@ -203,6 +160,11 @@ bool JsonRecordParser::parse(std::string_view line, Record& out, std::string& er
   for (std::size_t i = 0; i < pairs; ++i) dict_.push_back({dictStrings_[2 * i], dictStrings_[2 * i + 1]});
   out.dict = dict_;
 
+  // Written only for records an ncxdp_tx crash dump replayed (docs/record-format.md).
+  if (auto d = j.find("dump"); d != j.end()) {
+    if (!d->is_number_unsigned()) return bad("bad dump");
+    out.dump = d->get<std::uint64_t>();
+  }
   if (auto inc = j.find("incomplete"); inc != j.end()) {
     if (!inc->is_boolean()) return bad("bad incomplete");
     out.incomplete = inc->get<bool>();

@@ -27,8 +27,4 @@ class JsonRecordParser {
   std::vector<ByteRange> missing_;
 };
 
-// "2026-11-28T13:18:14.123456Z" -> microseconds since the Unix epoch. Accepts 0 to 9 fraction
-// digits (beyond 6 truncated) and only UTC ("Z").
-bool parseRfc3339Us(std::string_view text, std::uint64_t& us);
-
 }  // namespace ncxdp

@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "triage/Rfc3339.h"
+#include "decode/Rfc3339.h"
 
 namespace ncxdp {
 

@@ -11,12 +11,12 @@
 
 #include "app/Pipeline.h"
 #include "capture/PcapReplay.h"
+#include "decode/JsonRecordParser.h"
 #include "nats/NatsReader.h"
 #include "sink/FdIo.h"
 #include "triage/DirLogReader.h"
 #include "triage/HtmlReport.h"
 #include "triage/JsonReport.h"
-#include "triage/JsonlRecordReader.h"
 #include "triage/TextReport.h"
 
 namespace ncxdp {
@@ -52,7 +52,7 @@ void noteBadLine(const std::string& file, std::uint64_t lineNo, const std::strin
 }
 
 void readJsonl(std::istream& in, const std::string& name, RecordHandler& out, TriageInputStats& stats) {
-  JsonlRecordReader reader;
+  JsonRecordParser reader;
   Record record;
   std::string line, why;
   std::uint64_t lineNo = 0, good = 0, bad = 0;

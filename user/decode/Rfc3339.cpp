@@ -1,4 +1,4 @@
-#include "triage/Rfc3339.h"
+#include "decode/Rfc3339.h"
 
 namespace ncxdp {
 

@@ -1,5 +1,5 @@
-// Reads back the timestamps ncxdp writes ("2026-11-28T13:18:14.123456Z", sink/UtcTimestamp), for
-// `ncxdp triage` on jsonl and dir: output.
+// Reads back the timestamps ncxdp writes ("2026-11-28T13:18:14.123456Z", sink/UtcTimestamp): the
+// JSON lines parser (NATS readers, triage) and triage of dir: output.
 #pragma once
 
 #include <cstdint>
