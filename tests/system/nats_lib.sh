@@ -93,5 +93,5 @@ nats_wait_stream_leader() {
 # Records of the whole stream, as JSON lines, through `ncxdp tail` (an ephemeral consumer).
 nats_dump() {
   local url=$1 out=$2
-  nsx timeout 60 "$NCXDP" tail --from "$url" --json >"$out" 2>"$out.err" || fail "tail failed: $(cat "$out.err")"
+  nsx timeout 150 "$NCXDP" tail --from "$url" --json >"$out" 2>"$out.err" || fail "tail failed: $(cat "$out.err")"
 }

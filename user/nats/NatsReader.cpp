@@ -16,8 +16,10 @@ namespace {
 
 constexpr int kFetchBatch = 256;
 constexpr std::int64_t kFetchWaitMs = 500;
-// Each attempt waits up to the JetStream context's 5 s; six of them outlast an election.
-constexpr int kBindAttempts = 6;
+// Each attempt waits up to the JetStream context's 5 s. After a server is killed, nats-server 2.9's
+// survivors have been seen to need more than 30 s to answer JetStream requests again (the cluster
+// test failed that way once in CI), so wait up to about two minutes.
+constexpr int kBindAttempts = 22;
 constexpr auto kBindRetry = std::chrono::milliseconds(500);
 
 // "10.0.0.5:6665" -> its token; "10.0.0.5" / "fd00::5" -> the token prefix of all its ports.
