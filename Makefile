@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build deps test unit kernel-test kmod asan tsan fuzz demo bench clean
+.PHONY: all build deps test unit bpf system kernel-test kmod asan tsan fuzz demo bench clean
 
 all: build
 
@@ -24,28 +24,36 @@ test: deps build
 	cd $(BUILD) && ctest --output-on-failure
 	$(MAKE) asan
 
+# One target per test tier (ctest labels, see CMakeLists.txt): unit, bpf (root), system (root,
+# namespaces), kernel (qemu).
 unit: build
-	cd $(BUILD) && ctest --output-on-failure -R '^[A-Z]'
+	cd $(BUILD) && ctest --output-on-failure -L '^unit$$'
+
+bpf: build
+	cd $(BUILD) && ctest --output-on-failure -L '^bpf$$'
+
+system: build
+	cd $(BUILD) && ctest --output-on-failure -L '^system$$'
 
 # Only the kernel tests: Debian kernels under qemu against `ncxdp attach` (tests/kernel/README.md).
 kernel-test: deps build
-	cd $(BUILD) && ctest --output-on-failure -L kernel
+	cd $(BUILD) && ctest --output-on-failure -L '^kernel$$'
 
 # The ncxdp_tx kernel module (kmod/) for every kernel pinned in tests/kernel/kernels.conf, into
 # $(BUILD)/kmod/<abi>/ncxdp_tx.ko.
 kmod:
 	./kmod/build.sh $(BUILD)/kmod
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build of the library and unit tests.
+# AddressSanitizer + UndefinedBehaviorSanitizer build of the library, the unit and the BPF tests.
 asan:
 	cmake -S . -B $(ASAN_BUILD) $(CMAKE_ARGS) -DNCXDP_SANITIZE=ON
-	cmake --build $(ASAN_BUILD) -j $(JOBS) --target ncxdp_unit
-	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -R '^[A-Z]'
+	cmake --build $(ASAN_BUILD) -j $(JOBS) --target ncxdp_unit ncxdp_bpf_tests
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -L '^(unit|bpf)$$'
 
 # The ring's two-thread stress test under ThreadSanitizer.
 tsan: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS) --target ring_stress_tsan
-	cd $(BUILD) && ctest --output-on-failure -R ring_stress_tsan
+	cd $(BUILD) && ctest --output-on-failure -L '^stress$$'
 
 # A longer fuzz session than the one in `make test` (FUZZ_SECONDS, default 600).
 FUZZ_SECONDS ?= 600

@@ -1,5 +1,5 @@
 // Writes one printk message the way drivers/net/netconsole.c puts it on the wire for a host's
-// kind of target (docs: netconsole-format.md): extended with `\xNN` escaping, release prefix,
+// kind of target (docs/netconsole-format.md): extended with `\xNN` escaping, release prefix,
 // userdata and sysdata, cut into ncfrag fragments past 1000 bytes; or plain "[time] text" lines
 // cut into headerless 1000-byte pieces. It also says which record a correct receiver must decode,
 // as the digest the checker compares.

@@ -26,21 +26,11 @@ KH_NCXDP_PID=""
 KH_QEMU_PID=""
 WORK=""
 
-kh_log() { echo "[$(basename "$0")${KH_ID:+ $KH_ID}] $*" >&2; }
-kh_fail() {
-  kh_log "FAIL: $*"
-  exit 1
-}
-
-# Exit 77 (ctest: skipped) when the test cannot run here; under CI=true a skip is a failure.
-kh_skip() {
-  kh_log "SKIP: $*"
-  if [[ "${CI:-}" == "true" ]]; then
-    kh_log "FAIL: CI=true and this test cannot run: $*"
-    exit 1
-  fi
-  exit 77
-}
+source "$KH_DIR/../lib/common.sh"
+# The harness's names for the shared helpers; the log line carries the kernel pin (KH_ID).
+kh_log() { TEST_ID="${KH_ID:-}" log "$@"; }
+kh_fail() { TEST_ID="${KH_ID:-}" fail "$@"; }
+kh_skip() { TEST_ID="${KH_ID:-}" skip "$@"; }
 
 kh_cleanup() {
   local rc=$?

@@ -14,21 +14,7 @@ PIDS=()
 NS_CREATED=()
 WORK=""
 
-log() { echo "[$(basename "$0")] $*" >&2; }
-fail() {
-  log "FAIL: $*"
-  exit 1
-}
-
-# Exit 77 (ctest: skipped) when the test cannot run here; under CI a skip is a failure.
-skip() {
-  log "SKIP: $*"
-  if [[ "${CI:-}" == "true" ]]; then
-    log "FAIL: CI=true and this test cannot run: $*"
-    exit 1
-  fi
-  exit 77
-}
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/../lib" && pwd)/common.sh"
 
 cleanup() {
   local rc=$?

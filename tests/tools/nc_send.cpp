@@ -1,5 +1,5 @@
 // nc_send: a netconsole sender for the system tests. It speaks the wire formats the kernel does
-// (docs: netconsole-format.md) from chosen source addresses and ports, and writes the records a
+// (docs/netconsole-format.md) from chosen source addresses and ports, and writes the records a
 // correct receiver must decode from what it sent, as JSON lines in ncxdp's jsonl schema (without
 // recv_ts), so a test can compare a receiver's output exactly.
 //

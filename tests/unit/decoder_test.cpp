@@ -1,5 +1,5 @@
-// The decoder against every test vector of shared/docs/netconsole-format.md and every rule of the
-// foundation issue: plain streams, extended records, ncfrag reassembly, timeouts, caps, gaps, quirks.
+// The decoder against every test vector of docs/netconsole-format.md (section 5) and every rule it
+// states: plain streams, extended records, ncfrag reassembly, timeouts, caps, gaps, quirks.
 #include "decode/Decoder.h"
 
 #include <gtest/gtest.h>

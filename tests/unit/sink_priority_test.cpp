@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/SinkPriority.h"
+#include "support/RequireRoot.h"
 
 namespace ncxdp {
 namespace {
@@ -19,7 +20,7 @@ int threadNice() {
 }
 
 TEST(SinkPriority, FollowsRingFillWithHysteresis) {
-  if (geteuid() != 0) GTEST_SKIP() << "raising a thread's priority back needs root";
+  REQUIRE_ROOT("raising a thread's priority back");
   std::vector<int> seen;
   std::vector<bool> raised;
   std::thread t([&] {

@@ -34,9 +34,6 @@ class SocketListener : public LiveCapture {
 
   CaptureStats stats() const override;
 
-  // Receive buffer of the first socket as set (getsockopt reports twice this).
-  int receiveBufferBytes() const { return rcvbufBytes_; }
-
  private:
   struct Worker;
 

@@ -7,8 +7,11 @@
 #include <net/if.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <xdp/libxdp.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdarg>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -113,6 +116,33 @@ IpPrefix parseIpPrefix(std::string_view text) {
 
 void XdpProgram::SkeletonDeleter::operator()(ncxdp_bpf* skel) const {
   ncxdp_bpf__destroy(skel);
+}
+
+namespace {
+
+// Read from whatever thread the libraries print on; set once before anything is loaded.
+std::atomic<bool> libraryLogsVerbose{false};
+
+int printLibraryMessage(const char* library, bool warning, const char* format, va_list args) {
+  if (!warning && !libraryLogsVerbose.load(std::memory_order_relaxed)) return 0;
+  std::fprintf(stderr, "ncxdp: %s: ", library);
+  return std::vfprintf(stderr, format, args);
+}
+
+int printLibbpf(enum libbpf_print_level level, const char* format, va_list args) {
+  return printLibraryMessage("libbpf", level == LIBBPF_WARN, format, args);
+}
+
+int printLibxdp(enum libxdp_print_level level, const char* format, va_list args) {
+  return printLibraryMessage("libxdp", level == LIBXDP_WARN, format, args);
+}
+
+}  // namespace
+
+void XdpProgram::routeLibraryLogs(bool verbose) {
+  libraryLogsVerbose.store(verbose, std::memory_order_relaxed);
+  libbpf_set_print(printLibbpf);
+  libxdp_set_print(printLibxdp);
 }
 
 XdpProgram::XdpProgram(const XdpConfig& config) : queues_(config.queues) {

@@ -58,6 +58,11 @@ class XdpProgram {
   // std::runtime_error ("load XDP program: Operation not permitted (errno 1)", a bad prefix...).
   explicit XdpProgram(const XdpConfig& config);
   ~XdpProgram();
+
+  // Routes libbpf's and libxdp's own messages to stderr, prefixed with the library's name:
+  // warnings always, their info and debug chatter only with `verbose` (-v). Without this both
+  // libraries print what they like, and -v could not quiet or raise them. Call before loading.
+  static void routeLibraryLogs(bool verbose);
   XdpProgram(const XdpProgram&) = delete;
   XdpProgram& operator=(const XdpProgram&) = delete;
 
@@ -90,7 +95,6 @@ class XdpProgram {
   };
 
   void fillPorts(const std::vector<std::uint16_t>& ports);
-  void fillAllowlist(const std::vector<std::string>& allowlist);
   void checkQueue(std::string_view what, std::uint32_t queue) const;
   // Returns 0 or the errno of bpf_link_create with that XDP_FLAGS_* mode.
   int linkCreate(int ifindex, std::uint32_t flags);

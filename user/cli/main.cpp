@@ -14,6 +14,7 @@
 #include "app/Signals.h"
 #include "capture/PcapReplay.h"
 #include "capture/SocketListener.h"
+#include "capture/XdpProgram.h"
 #include "capture/XskCapture.h"
 #include "cli/Options.h"
 #include "cli/Tail.h"
@@ -158,6 +159,7 @@ int run(Options opts) {
   const char* cmd = opts.commandName();
   if (opts.command == Command::Triage) return TriageCommand::run(opts.triage);
   if (opts.command == Command::Attach) {
+    XdpProgram::routeLibraryLogs(opts.verbose);
     std::uint32_t available = 0;
     try {
       available = XskCapture::rxQueueCount(opts.attach.ifname);

@@ -20,11 +20,11 @@ class SpscRing {
   // --- producer side ---
   // Reserves len contiguous bytes for one record. Returns nullptr when the ring has no room now
   // (the caller counts a drop) or when len can never fit (maxRecordBytes()). Never blocks.
-  std::uint8_t* tryReserve(std::size_t len);
+  [[nodiscard]] std::uint8_t* tryReserve(std::size_t len);
   // Publishes the record reserved by the last successful tryReserve().
   void commit();
   // Convenience: tryReserve + copy + commit.
-  bool tryPush(std::span<const std::uint8_t> bytes);
+  [[nodiscard]] bool tryPush(std::span<const std::uint8_t> bytes);
 
   // --- consumer side ---
   // The oldest published record, or an empty span when there is none.
