@@ -31,7 +31,7 @@
 # the measurement. The receiver is above NAPI, so a receiver that blocks when idle (all of these
 # do) always gets to empty its queue, and what it leaves of the core is what NAPI gets (ncxdp's
 # own sink thread steps down to NAPI's priority while its rings absorb a burst, see
-# user/app/SinkPriority.h). With `other`, all three are SCHED_OTHER at nice -20: the plain layout,
+# user/pipeline/SinkPriority.h). With `other`, all three are SCHED_OTHER at nice -20: the plain layout,
 # noisier on a busy machine.
 set -euo pipefail
 build=$(cd "${1:?usage: capture.sh BUILD_DIR OUT_DIR}" && pwd)

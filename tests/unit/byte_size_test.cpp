@@ -1,4 +1,4 @@
-#include "app/ByteSize.h"
+#include "util/ByteSize.h"
 
 #include <gtest/gtest.h>
 

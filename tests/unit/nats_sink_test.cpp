@@ -1,7 +1,7 @@
 // The NATS output without a server: records wait in the bounded buffer, what does not fit goes
 // to the spill file at once, and at exit whatever is left is spilled too. Nothing is lost and
 // the counts add up. (Delivery to real servers is tested by tests/system/nats_*_test.sh.)
-#include "sink/NatsSink.h"
+#include "nats/NatsSink.h"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "app/Pipeline.h"
+#include "pipeline/Pipeline.h"
 
 namespace ncxdp {
 namespace {

@@ -1,4 +1,4 @@
-#include "app/Pipeline.h"
+#include "pipeline/Pipeline.h"
 
 #include <gtest/gtest.h>
 

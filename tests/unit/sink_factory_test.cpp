@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "cli/SinkFactory.h"
 #include "sink/Sink.h"
 
 namespace ncxdp {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/SinkPriority.h"
+#include "pipeline/SinkPriority.h"
 #include "support/RequireRoot.h"
 
 namespace ncxdp {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "app/Pipeline.h"
+#include "pipeline/Pipeline.h"
 
 namespace ncxdp {
 

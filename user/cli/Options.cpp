@@ -6,9 +6,9 @@
 #include <cstdint>
 #include <cstdio>
 
-#include "app/ByteSize.h"
-#include "app/Pipeline.h"
 #include "metrics/MetricsEndpoint.h"
+#include "pipeline/Pipeline.h"
+#include "util/ByteSize.h"
 
 namespace ncxdp {
 

@@ -9,8 +9,8 @@
 #include "capture/PcapReplay.h"
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
+#include "cli/TriageCommand.h"
 #include "decode/Decoder.h"
-#include "triage/TriageCommand.h"
 
 namespace ncxdp {
 

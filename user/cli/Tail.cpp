@@ -7,12 +7,12 @@
 #include <exception>
 #include <string>
 
-#include "app/Signals.h"
+#include "cli/Signals.h"
 #include "nats/NatsReader.h"
-#include "sink/FdIo.h"
 #include "sink/JsonWriter.h"
 #include "sink/TextFormat.h"
 #include "sink/TextSink.h"
+#include "util/FdIo.h"
 
 namespace ncxdp {
 

@@ -10,21 +10,22 @@
 #include <string>
 #include <vector>
 
-#include "app/Pipeline.h"
-#include "app/Signals.h"
 #include "capture/PcapReplay.h"
 #include "capture/SocketListener.h"
 #include "capture/XdpProgram.h"
 #include "capture/XskCapture.h"
 #include "cli/Options.h"
+#include "cli/Signals.h"
+#include "cli/SinkFactory.h"
 #include "cli/Tail.h"
+#include "cli/TriageCommand.h"
 #include "metrics/MetricsEndpoint.h"
 #include "metrics/MetricsTextfile.h"
 #include "metrics/ReceiverMetrics.h"
+#include "pipeline/Pipeline.h"
 #include "sink/Sink.h"
 #include "triage/JsonReport.h"
 #include "triage/TextReport.h"
-#include "triage/TriageCommand.h"
 #include "triage/TriageSink.h"
 
 namespace ncxdp {

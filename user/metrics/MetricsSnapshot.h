@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "app/Pipeline.h"
 #include "capture/Capture.h"
 #include "capture/LiveCapture.h"
 #include "capture/XdpProgram.h"
 #include "capture/XskSocket.h"
+#include "pipeline/Pipeline.h"
 #include "triage/TriageSink.h"
 
 namespace ncxdp {

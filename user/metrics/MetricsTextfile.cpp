@@ -12,7 +12,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/text_serializer.h>
 
-#include "sink/FdIo.h"
+#include "util/FdIo.h"
 
 namespace ncxdp {
 

@@ -5,11 +5,11 @@
 #include <string>
 #include <utility>
 
-#include "app/Pipeline.h"
 #include "capture/LiveCapture.h"
 #include "capture/XskCapture.h"
 #include "metrics/MetricFamilies.h"
 #include "metrics/TriageMetrics.h"
+#include "pipeline/Pipeline.h"
 
 namespace ncxdp {
 

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "app/ByteSize.h"
+#include "util/ByteSize.h"
 
 namespace ncxdp {
 

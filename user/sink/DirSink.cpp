@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "sink/FdIo.h"
+#include "util/FdIo.h"
 
 namespace ncxdp {
 

@@ -5,7 +5,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-#include "sink/FdIo.h"
+#include "util/FdIo.h"
 
 namespace ncxdp {
 

@@ -44,9 +44,4 @@ class Sink {
   SinkStats stats_;
 };
 
-// Builds a sink from an --out SPEC: "text", "jsonl:PATH" ("-" is stdout), "dir:PATH",
-// "nats://HOST:PORT[,HOST:PORT...][?options]" (NatsSpec.h).
-// Throws std::runtime_error with a one-line message naming the spec and what is wrong.
-std::unique_ptr<Sink> makeSink(std::string_view spec);
-
 }  // namespace ncxdp

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "sink/FdIo.h"
+#include "util/FdIo.h"
 
 namespace ncxdp {
 

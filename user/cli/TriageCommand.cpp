@@ -1,0 +1,234 @@
+#include "cli/TriageCommand.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <stdexcept>
+
+#include "capture/PcapReplay.h"
+#include "decode/JsonRecordParser.h"
+#include "nats/NatsReader.h"
+#include "pipeline/Pipeline.h"
+#include "triage/DirLogReader.h"
+#include "triage/HtmlReport.h"
+#include "triage/JsonReport.h"
+#include "triage/TextReport.h"
+#include "util/FdIo.h"
+
+namespace ncxdp {
+
+namespace {
+
+// Ring between the replay thread and the engine; a replay blocks instead of dropping, so a modest
+// ring is enough.
+constexpr std::size_t kReplayRingBytes = std::size_t(16) << 20;
+
+// Hands the pipeline's records to the engine (owned by the command, shared by every input).
+class HandlerSink final : public Sink {
+ public:
+  explicit HandlerSink(RecordHandler& handler) : handler_(handler) {}
+  void write(const Record& record) override {
+    ++stats_.records;
+    handler_.onRecord(record);
+  }
+  void flush() override {}
+  std::string_view name() const override { return "triage"; }
+
+ private:
+  RecordHandler& handler_;
+};
+
+void noteBadLine(const std::string& file, std::uint64_t lineNo, const std::string& why, bool& reported,
+                 TriageInputStats& stats) {
+  ++stats.badLines;
+  if (reported) return;
+  reported = true;
+  std::fprintf(stderr, "ncxdp triage: %s:%llu: skipped, %s (further bad lines are only counted)\n",
+               file.c_str(), (unsigned long long)lineNo, why.c_str());
+}
+
+void readJsonl(std::istream& in, const std::string& name, RecordHandler& out, TriageInputStats& stats) {
+  JsonRecordParser reader;
+  Record record;
+  std::string line, why;
+  std::uint64_t lineNo = 0, good = 0, bad = 0;
+  bool reported = false;
+  while (std::getline(in, line)) {
+    ++lineNo;
+    if (line.empty()) continue;
+    if (!reader.parse(line, record, why)) {
+      ++bad;
+      noteBadLine(name, lineNo, why, reported, stats);
+      continue;
+    }
+    ++good;
+    ++stats.records;
+    out.onRecord(record);
+  }
+  if (in.bad()) throw std::runtime_error("reading " + name + " failed");
+  if (good == 0 && bad != 0)
+    throw std::runtime_error(name + " is not ncxdp JSON lines, a dir: folder or a pcap/pcapng capture");
+}
+
+void readDir(const std::string& dir, RecordHandler& out, TriageInputStats& stats) {
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec);
+  if (ec) throw std::runtime_error("cannot read directory " + dir + ": " + ec.message());
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : it)
+    if (entry.is_regular_file(ec)) files.push_back(entry.path());
+  std::sort(files.begin(), files.end());
+  DirLogReader reader;
+  Record record;
+  std::string line, why;
+  for (const auto& path : files) {
+    const std::optional<Source> src = DirLogReader::sourceFromFileName(path.filename().string());
+    if (!src) {
+      ++stats.skippedFiles;
+      continue;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot open " + path.string() + ": " + errorText(errno));
+    ++stats.files;
+    std::uint64_t lineNo = 0;
+    bool reported = false;
+    while (std::getline(in, line)) {
+      ++lineNo;
+      if (line.empty()) continue;
+      if (!reader.parse(line, *src, record, why)) {
+        noteBadLine(path.string(), lineNo, why, reported, stats);
+        continue;
+      }
+      ++stats.records;
+      out.onRecord(record);
+    }
+  }
+}
+
+void readPcap(const std::string& path, const TriageCommandOptions& options, RecordHandler& out,
+              TriageInputStats& stats) {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  sinks.push_back(std::make_unique<HandlerSink>(out));
+  Pipeline pipeline(1, kReplayRingBytes, std::move(sinks));
+  ReplayConfig config;
+  config.path = path;
+  config.ports = options.ports;
+  config.decoder = options.decoder;
+  PcapReplay replay(config, pipeline);
+  pipeline.start();
+  replay.start();
+  replay.join();
+  pipeline.finish();
+  stats.records += pipeline.stats().sinks.front().stats.records;
+  if (const std::string error = replay.error(); !error.empty()) throw std::runtime_error(error);
+  if (options.verbose) {
+    const CaptureStats c = replay.stats();
+    std::fprintf(stderr, "ncxdp triage: %s: %llu frames, %llu datagrams decoded into %llu records\n",
+                 path.c_str(), (unsigned long long)c.received, (unsigned long long)c.decoder.datagrams,
+                 (unsigned long long)(c.decoder.recordsPlain + c.decoder.recordsExtended));
+  }
+}
+
+// A JetStream stream the NATS output writes: every receiver's records, read once from the start
+// with an ephemeral consumer.
+void readNats(const std::string& spec, RecordHandler& out, TriageInputStats& stats) {
+  NatsReaderConfig config;
+  config.spec = parseNatsSpec(spec);
+  NatsReader reader(config);
+  reader.run(out, [] { return false; }, {});
+  stats.records += reader.stats().records;
+  stats.badLines += reader.stats().malformed;
+}
+
+bool isCapture(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char magic[4] = {};
+  if (!in.read(reinterpret_cast<char*>(magic), 4)) return false;
+  const std::uint32_t le = magic[0] | magic[1] << 8 | magic[2] << 16 | std::uint32_t(magic[3]) << 24;
+  // pcap (micro- and nanosecond, both byte orders) and pcapng's section header block.
+  return le == 0xa1b2c3d4 || le == 0xd4c3b2a1 || le == 0xa1b23c4d || le == 0x4d3cb2a1 || le == 0x0a0d0d0a;
+}
+
+}  // namespace
+
+void TriageCommand::readInput(const std::string& spec, const TriageCommandOptions& options,
+                              RecordHandler& out, TriageInputStats& stats) {
+  if (spec == "-") {
+    ++stats.files;
+    readJsonl(std::cin, "stdin", out, stats);
+    return;
+  }
+  if (spec.rfind("dir:", 0) == 0) {
+    readDir(spec.substr(4), out, stats);
+    return;
+  }
+  if (spec.rfind("nats://", 0) == 0) {
+    readNats(spec, out, stats);
+    return;
+  }
+  struct stat st;
+  if (::stat(spec.c_str(), &st) != 0)
+    throw std::runtime_error("cannot read " + spec + ": " + errorText(errno));
+  if (S_ISDIR(st.st_mode)) {
+    readDir(spec, out, stats);
+    return;
+  }
+  ++stats.files;
+  if (isCapture(spec)) {
+    readPcap(spec, options, out, stats);
+    return;
+  }
+  std::ifstream in(spec, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + spec + ": " + errorText(errno));
+  readJsonl(in, spec, out, stats);
+}
+
+int TriageCommand::run(const TriageCommandOptions& options) {
+  Triage triage(options.triage);
+  TriageInputStats stats;
+  std::vector<std::string> inputs = options.inputs;
+  inputs.insert(inputs.end(), options.from.begin(), options.from.end());
+  for (const std::string& spec : inputs) {
+    try {
+      readInput(spec, options, triage, stats);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "ncxdp triage: %s\n", e.what());
+      return 1;
+    }
+  }
+  triage.finish();
+  if (options.verbose || stats.badLines != 0)
+    std::fprintf(stderr,
+                 "ncxdp triage: %llu inputs, %llu files, %llu records, %llu bad lines, %llu other files\n",
+                 (unsigned long long)options.inputs.size(), (unsigned long long)stats.files,
+                 (unsigned long long)stats.records, (unsigned long long)stats.badLines,
+                 (unsigned long long)stats.skippedFiles);
+
+  const TriageReport full = triage.report();
+  const TriageReport listed = options.top == 0 ? full : triage.report(options.top);
+  const std::string text = options.json ? JsonReport::render(full) : TextReport::render(listed);
+  if (const int err = writeAll(1, text); err != 0) {
+    std::fprintf(stderr, "ncxdp triage: writing the report to stdout: %s\n", errorText(err).c_str());
+    return 1;
+  }
+  if (!options.htmlPath.empty()) {
+    const std::string html = HtmlReport::render(listed);
+    const std::string tmp = options.htmlPath + ".tmp";
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << html;
+    out.close();
+    if (!out || std::rename(tmp.c_str(), options.htmlPath.c_str()) != 0) {
+      std::fprintf(stderr, "ncxdp triage: cannot write %s: %s\n", options.htmlPath.c_str(),
+                   errorText(errno).c_str());
+      std::remove(tmp.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
+
+}  // namespace ncxdp
