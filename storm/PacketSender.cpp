@@ -1,4 +1,5 @@
 #include "storm/PacketSender.h"
+#include "util/ErrnoText.h"
 
 #include <linux/if_packet.h>
 #include <net/if.h>
@@ -11,28 +12,20 @@
 
 namespace ncxdp::storm {
 
-namespace {
-
-std::string errText(int err) {
-  return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")";
-}
-
-}  // namespace
-
 PacketSender::PacketSender(const std::string& ifname, std::uint32_t batch) : batch_(batch) {
   const std::string context = "AF_PACKET socket on " + ifname;
   const unsigned ifindex = if_nametoindex(ifname.c_str());
   if (ifindex == 0) throw std::runtime_error(context + ": no such interface");
   // Protocol 0: this socket only sends, so the kernel never queues received frames on it.
   fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error(context + ": " + errText(errno));
+  if (fd_ < 0) throw std::runtime_error(context + ": " + errorTextWithCode(errno));
   sockaddr_ll addr{};
   addr.sll_family = AF_PACKET;
   addr.sll_ifindex = int(ifindex);
   if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     const int err = errno;
     close(fd_);
-    throw std::runtime_error(context + ": bind: " + errText(err));
+    throw std::runtime_error(context + ": bind: " + errorTextWithCode(err));
   }
   const int one = 1;
   // Straight to the driver: the storm measures the receiver, not the sender's qdisc.
@@ -69,7 +62,7 @@ void PacketSender::commit(std::uint32_t n, const std::uint32_t* lengths) {
     }
     const int err = errno;
     if (err != EAGAIN && err != ENOBUFS && err != EINTR)
-      throw std::runtime_error("AF_PACKET send: " + errText(err));
+      throw std::runtime_error("AF_PACKET send: " + errorTextWithCode(err));
     // The device queue is full: wait for it rather than dropping (the manifest counts what left).
     ++stats_.busy;
     const timespec pause{0, 20'000};

@@ -8,30 +8,23 @@
 #include <optional>
 #include <string_view>
 
+#include "util/Fnv1a.h"
+
 namespace ncxdp::storm {
 
-// FNV-1a, fed piece by piece: cheap, and collisions do not matter here (digests are only
-// compared among one host's own records).
+// FNV-1a (util/Fnv1a.h), fed piece by piece: cheap, and collisions do not matter here (digests
+// are only compared among one host's own records).
 class ContentHash {
  public:
-  void text(std::string_view text) { add(text); }
+  void text(std::string_view text) { h_.add(text); }
   // One dictionary entry (userdata, sysdata), in wire order.
   void pair(std::string_view key, std::string_view value) {
-    add(std::string_view("\0", 1));
-    add(key);
-    add("=");
-    add(value);
+    h_.add(std::string_view("\0", 1)).add(key).add("=").add(value);
   }
-  std::uint64_t value() const { return h_; }
+  std::uint64_t value() const { return h_.value(); }
 
  private:
-  void add(std::string_view bytes) {
-    for (const char c : bytes) {
-      h_ ^= std::uint8_t(c);
-      h_ *= 0x100000001b3ULL;
-    }
-  }
-  std::uint64_t h_ = 0xcbf29ce484222325ULL;
+  Fnv1a h_;
 };
 
 // Combines a content hash with the record's numbers (absent = not sent by this format).

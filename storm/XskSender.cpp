@@ -1,4 +1,5 @@
 #include "storm/XskSender.h"
+#include "util/ErrnoText.h"
 
 #include <linux/if_xdp.h>
 #include <sys/mman.h>
@@ -11,21 +12,13 @@
 
 namespace ncxdp::storm {
 
-namespace {
-
-std::string errText(int err) {
-  return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")";
-}
-
-}  // namespace
-
 XskSender::XskSender(const std::string& ifname, std::uint32_t queue) {
   const std::string context = "AF_XDP TX socket on " + ifname + " queue " + std::to_string(queue);
   const std::size_t bytes = std::size_t(kFrames) * kFrameBytes;
   area_ = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
   if (area_ == MAP_FAILED) {
     area_ = nullptr;
-    throw std::runtime_error(context + ": allocate packet memory: " + errText(errno));
+    throw std::runtime_error(context + ": allocate packet memory: " + errorTextWithCode(errno));
   }
   xsk_umem_config umemConfig{};
   umemConfig.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS;
@@ -35,7 +28,7 @@ XskSender::XskSender(const std::string& ifname, std::uint32_t queue) {
     umem_ = nullptr;
     munmap(area_, bytes);
     area_ = nullptr;
-    throw std::runtime_error(context + ": register UMEM: " + errText(-err));
+    throw std::runtime_error(context + ": register UMEM: " + errorTextWithCode(-err));
   }
   xsk_socket_config config{};
   config.rx_size = 0;
@@ -49,7 +42,7 @@ XskSender::XskSender(const std::string& ifname, std::uint32_t queue) {
     umem_ = nullptr;
     munmap(area_, bytes);
     area_ = nullptr;
-    throw std::runtime_error(context + ": " + errText(-err));
+    throw std::runtime_error(context + ": " + errorTextWithCode(-err));
   }
   free_.reserve(kFrames);
   for (std::uint32_t i = kFrames; i-- > 0;) free_.push_back(std::uint64_t(i) * kFrameBytes);
@@ -82,7 +75,7 @@ void XskSender::kick() {
     ++stats_.busy;
     return;
   }
-  throw std::runtime_error("AF_XDP send: " + errText(err));
+  throw std::runtime_error("AF_XDP send: " + errorTextWithCode(err));
 }
 
 std::uint32_t XskSender::acquire(std::uint32_t want, std::uint8_t** bufs) {

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "ring/RingWriter.h"
+#include "util/ErrnoText.h"
 
 namespace ncxdp {
 
@@ -29,10 +30,6 @@ constexpr std::size_t kControlBytes = 64;
 constexpr int kMaxBatchesPerWake = 16;
 // Asked for as root (SO_RCVBUFFORCE); a burst replaying a whole kernel log ring must fit.
 constexpr int kReceiveBufferBytes = 64 << 20;
-
-std::string errnoText(int err) {
-  return std::strerror(err);
-}
 
 struct BindAddress {
   int family = AF_INET6;
@@ -84,7 +81,7 @@ std::string endpointText(const BindAddress& addr, std::uint16_t port) {
 
 void setIntOption(int fd, int level, int name, int value, const char* what) {
   if (setsockopt(fd, level, name, &value, sizeof value) != 0)
-    throw std::runtime_error(std::string("setsockopt ") + what + ": " + errnoText(errno));
+    throw std::runtime_error(std::string("setsockopt ") + what + ": " + errorText(errno));
 }
 
 // Closes the socket unless released: keeps the constructor leak-free when a later bind throws.
@@ -153,7 +150,7 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
 
   auto openOne = [&](std::uint16_t port, bool reusePort) {
     const int raw = socket(addr.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (raw < 0) throw std::runtime_error("socket: " + errnoText(errno));
+    if (raw < 0) throw std::runtime_error("socket: " + errorText(errno));
     FdGuard guard(raw);
     // Dual-stack whatever the sysctl default: "::" means every IPv4 and IPv6 sender.
     if (addr.family == AF_INET6 && addr.any) setIntOption(raw, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
@@ -167,7 +164,7 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
     sa->sin6_port = htons(port);
     if (bind(raw, reinterpret_cast<const sockaddr*>(&addr.storage), addr.length) != 0) {
       const int err = errno;
-      std::string message = "cannot bind " + endpointText(addr, port) + ": " + errnoText(err);
+      std::string message = "cannot bind " + endpointText(addr, port) + ": " + errorText(err);
       if (err == EADDRINUSE) message += " (is another receiver running? pick another --port)";
       if (err == EADDRNOTAVAIL) message += " (is that address configured on this host?)";
       if (err == EACCES) message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
@@ -265,7 +262,7 @@ bool SocketListener::receive(std::size_t lane, RingWriter& out) {
   const int ready = poll(w.pollFds.data(), w.pollFds.size(), kWaitMs);
   if (ready < 0) {
     if (errno == EINTR) return false;
-    throw std::runtime_error("poll: " + errnoText(errno));
+    throw std::runtime_error("poll: " + errorText(errno));
   }
   bool any = false;
   for (std::size_t s = 0; ready > 0 && s < w.pollFds.size(); ++s)

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "util/ErrnoText.h"
+
 namespace ncxdp {
 
 namespace {
@@ -18,7 +20,7 @@ namespace {
           ? "; the packet memory exceeds the locked-memory limit (ulimit -l): grant CAP_IPC_LOCK, "
             "raise the limit (LimitMEMLOCK=), or use a smaller --xsk-ring"
           : "";
-  throw std::runtime_error(what + ": " + std::strerror(err) + " (errno " + std::to_string(err) + ")" + hint);
+  throw std::runtime_error(what + ": " + errorTextWithCode(err) + hint);
 }
 
 }  // namespace

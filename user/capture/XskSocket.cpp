@@ -1,4 +1,5 @@
 #include "capture/XskSocket.h"
+#include "util/ErrnoText.h"
 
 #include <linux/if_xdp.h>
 #include <sys/socket.h>
@@ -9,14 +10,6 @@
 
 namespace ncxdp {
 
-namespace {
-
-std::string errText(int err) {
-  return std::string(std::strerror(err)) + " (errno " + std::to_string(err) + ")";
-}
-
-}  // namespace
-
 XskSocket::XskSocket(const std::string& ifname, std::uint32_t queue, std::uint32_t ringSize, XskBindMode mode)
     : queue_(queue), ringSize_(ringSize) {
   const std::string context = "AF_XDP socket on " + ifname + " queue " + std::to_string(queue);
@@ -26,13 +19,13 @@ XskSocket::XskSocket(const std::string& ifname, std::uint32_t queue, std::uint32
     if (err == 0) {
       zeroCopy_ = true;
     } else if (mode == XskBindMode::ZeroCopy) {
-      throw std::runtime_error(context + ": zero-copy refused: " + errText(err) +
+      throw std::runtime_error(context + ": zero-copy refused: " + errorTextWithCode(err) +
                                " (the driver or the XDP mode cannot do zero-copy; use --copy)");
     }
   }
   if (!zeroCopy_) {
     err = create(ifname, XDP_USE_NEED_WAKEUP | XDP_COPY);
-    if (err != 0) throw std::runtime_error(context + ": " + errText(err));
+    if (err != 0) throw std::runtime_error(context + ": " + errorTextWithCode(err));
   }
   umem_->fillAll();
 }

@@ -4,16 +4,14 @@
 
 #include "decode/Decoder.h"
 #include "decode/ExtendedHeader.h"
+#include "util/Fnv1a.h"
 
 namespace ncxdp {
 
 namespace {
 
 std::uint64_t hashKey(std::string_view head, std::string_view tail) {
-  std::uint64_t h = 1469598103934665603ull;
-  for (char c : head) h = (h ^ std::uint8_t(c)) * 1099511628211ull;
-  for (char c : tail) h = (h ^ std::uint8_t(c)) * 1099511628211ull;
-  return h | 1;  // never 0, which marks an empty slot
+  return Fnv1a().add(head).add(tail).value() | 1;  // never 0, which marks an empty slot
 }
 
 bool keyEquals(const std::string& key, std::string_view head, std::string_view tail) {

@@ -1,4 +1,5 @@
 #include "decode/Source.h"
+#include "util/Fnv1a.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -129,11 +130,9 @@ std::string Source::fileName() const {
 std::size_t SourceHash::operator()(const Source& s) const noexcept {
   // FNV-1a over the 18 key bytes: cheap, and sources are not attacker-chosen hash-flooding input
   // beyond what the source cap already bounds.
-  std::uint64_t h = 1469598103934665603ull;
-  for (std::uint8_t b : s.addr) h = (h ^ b) * 1099511628211ull;
-  h = (h ^ (s.port & 0xff)) * 1099511628211ull;
-  h = (h ^ (s.port >> 8)) * 1099511628211ull;
-  return std::size_t(h);
+  Fnv1a h;
+  h.add(s.addr).add(std::uint8_t(s.port & 0xff)).add(std::uint8_t(s.port >> 8));
+  return std::size_t(h.value());
 }
 
 }  // namespace ncxdp

@@ -1,4 +1,5 @@
 #include "triage/EventDetector.h"
+#include "util/Fnv1a.h"
 
 #include <algorithm>
 
@@ -11,15 +12,6 @@ namespace {
 constexpr std::uint64_t kCutWindowUs = 2'000'000;
 // A lone "---[ end Kernel panic" this soon after a report that panicked is that report's end.
 constexpr std::uint64_t kPanicEndWindowUs = 60'000'000;
-
-std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
-}
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -192,7 +184,7 @@ EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext&
   // A log replay (a netconsole target registered at boot, a panic dump) sends old reports again:
   // the same line at the same kernel time is the same report.
   if (ctx.tsUsec) {
-    const std::uint64_t h = fnv1a(text);
+    const std::uint64_t h = Fnv1a::of(text);
     for (const Recent& r : s.recent)
       if (r.lineHash == h && r.tsUsec == *ctx.tsUsec) ev->duplicate = true;
     if (!ev->duplicate) {

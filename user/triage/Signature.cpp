@@ -1,4 +1,5 @@
 #include "triage/Signature.h"
+#include "util/Fnv1a.h"
 
 #include <algorithm>
 #include <array>
@@ -220,12 +221,7 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
 }
 
 std::uint64_t Signature::hash(std::string_view key) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  return Fnv1a::of(key);
 }
 
 std::string Signature::id(std::uint64_t hash) {

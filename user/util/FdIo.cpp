@@ -46,10 +46,6 @@ int openForAppend(const std::string& path, int extraFlags) {
   return fd;
 }
 
-std::string errorText(int err) {
-  return std::generic_category().message(err);
-}
-
 void reportSinkError(std::string_view sink, std::string_view what, std::string_view path, int err) {
   std::fprintf(stderr, "ncxdp: %.*s sink: %.*s %.*s: %s; further errors are only counted\n",
                static_cast<int>(sink.size()), sink.data(), static_cast<int>(what.size()), what.data(),

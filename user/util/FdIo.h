@@ -1,6 +1,7 @@
 // The few file-descriptor operations every sink needs, done once and done right: complete writes
 // despite partial writes, EINTR and a non-blocking descriptor, and appending opens.
 #pragma once
+#include "util/ErrnoText.h"
 
 #include <string>
 #include <string_view>
@@ -18,8 +19,5 @@ int openForAppend(const std::string& path, int extraFlags = 0);
 
 // One line on stderr: "ncxdp: <sink> sink: <what> <path>: <strerror>; further errors are only counted".
 void reportSinkError(std::string_view sink, std::string_view what, std::string_view path, int err);
-
-// strerror without its thread-safety problem.
-std::string errorText(int err);
 
 }  // namespace ncxdp
