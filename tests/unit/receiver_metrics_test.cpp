@@ -88,7 +88,16 @@ MetricsSnapshot attachSnapshot() {
   s.xdp.malformed = 3;
   s.xdp.ipFragment = 1;
   s.pipeline.rings = {{1 << 20, 4096, 90, 2, 1}, {1 << 20, 0, 93, 0, 0}};
-  s.pipeline.sinks = {{"jsonl", {183, 0}}, {"jsonl", {183, 5}}};
+  SinkReport good{"jsonl", "/a.jsonl", {}};
+  good.stats.records = 183;
+  good.stats.written = 183;
+  SinkReport full{"jsonl", "/full/b.jsonl", {}};
+  full.stats.records = 183;
+  full.stats.written = 100;
+  full.stats.dropped.add(DropReason::NoSpace, 80);
+  full.stats.dropped.add(DropReason::OutputFailed, 3);
+  full.stats.writeErrors = 5;
+  s.pipeline.sinks = {good, full};
   return s;
 }
 
@@ -115,6 +124,13 @@ TEST(ReceiverMetrics, SumsLanesAndNamesEveryStageOfLoss) {
   // Two outputs of the same kind stay two series.
   EXPECT_EQ(value(f, "ncxdp_sink_write_errors_total", {{"sink", "jsonl"}, {"output", "1"}}), 5);
   EXPECT_EQ(value(f, "ncxdp_sink_write_errors_total", {{"sink", "jsonl"}, {"output", "0"}}), 0);
+  // Losses in records, per output and cause; every cause has a series, zeros included.
+  EXPECT_EQ(value(f, "ncxdp_sink_written_records_total", {{"sink", "jsonl"}, {"output", "1"}}), 100);
+  EXPECT_EQ(value(f, "ncxdp_sink_dropped_records_total", {{"output", "1"}, {"reason", "no_space"}}), 80);
+  EXPECT_EQ(value(f, "ncxdp_sink_dropped_records_total", {{"output", "1"}, {"reason", "output_failed"}}), 3);
+  EXPECT_EQ(value(f, "ncxdp_sink_dropped_records_total", {{"output", "1"}, {"reason", "broken_pipe"}}), 0);
+  EXPECT_EQ(value(f, "ncxdp_sink_dropped_records_total", {{"output", "0"}, {"reason", "no_space"}}), 0);
+  EXPECT_EQ(find(f, "ncxdp_sink_dropped_records_total")->metric.size(), 2 * kDropReasons);
 }
 
 TEST(ReceiverMetrics, XdpVerdictsAccountForEverySeenPacket) {

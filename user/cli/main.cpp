@@ -98,6 +98,11 @@ void printStatusLine(const XskLiveStats& now, const XskLiveStats& before, double
   std::fflush(stderr);
 }
 
+// "jsonl (/var/log/nc.jsonl)": which of several --out an exit message is about.
+std::string outputName(const SinkReport& s) {
+  return s.target.empty() ? s.name : s.name + " (" + s.target + ")";
+}
+
 void printSummary(const Options& opts, const CaptureStats& c, const PipelineStats& p) {
   std::uint64_t ringDrops = 0;
   for (const RingStats& r : p.rings) ringDrops += r.drops + r.oversize;
@@ -129,10 +134,16 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  "  ring %zu: %" PRIu64 " KiB, %" PRIu64 " written, %" PRIu64 " full drops, %" PRIu64
                  " oversize\n",
                  i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
-  for (const SinkReport& s : p.sinks)
-    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %" PRIu64 " write errors%s\n", s.name.c_str(),
-                 s.stats.records, s.stats.writeErrors,
-                 s.stats.spilled != 0 ? (", " + std::to_string(s.stats.spilled) + " spilled").c_str() : "");
+  for (const SinkReport& s : p.sinks) {
+    const SinkStats& st = s.stats;
+    std::string detail = st.remote ? std::to_string(st.delivered) + " delivered, " +
+                                         std::to_string(st.spilled) + " spilled"
+                                   : std::to_string(st.written) + " written";
+    detail += ", " + std::to_string(st.dropped.total()) + " lost";
+    if (st.dropped.total() != 0) detail += " (" + st.dropped.text() + ")";
+    std::fprintf(stderr, "  out %s: %" PRIu64 " records, %s, %" PRIu64 " write errors%s%s\n", s.name.c_str(),
+                 st.records, detail.c_str(), st.writeErrors, s.target.empty() ? "" : "; ", s.target.c_str());
+  }
 }
 
 // --triage: what the clustering found, on stderr; the full JSON report to --triage-report.
@@ -281,9 +292,15 @@ int run(Options opts) {
                    cmd, s.name.c_str(), s.stats.spilled);
       rc = 1;
     }
-    if (s.stats.writeErrors == 0) continue;
-    std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " write errors\n", cmd, s.name.c_str(),
-                 s.stats.writeErrors);
+    const std::uint64_t lost = s.stats.dropped.total();
+    if (lost == 0 && s.stats.writeErrors == 0) continue;
+    // Counted in records, by cause (README "Loss accounting"); the output holds whole records only.
+    if (lost != 0)
+      std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " of %" PRIu64 " records lost (%s)\n", cmd,
+                   outputName(s).c_str(), lost, s.stats.records, s.stats.dropped.text().c_str());
+    else
+      std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " failed writes, no record lost\n", cmd,
+                   outputName(s).c_str(), s.stats.writeErrors);
     rc = 1;
   }
   if (pipelineStats.sinkFailed || pipelineStats.corrupt != 0) rc = 1;

@@ -195,13 +195,29 @@ void addPipelineFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamily& sinkRecords =
       f.counter("ncxdp_sink_records_total",
                 "Entries (records and gap events) handed to each output; output is its position among --out");
-  MetricFamily& sinkErrors = f.counter("ncxdp_sink_write_errors_total", "Failed writes of each output");
+  MetricFamily& sinkErrors = f.counter(
+      "ncxdp_sink_write_errors_total",
+      "Failed write calls of each output (one can lose many records): see ncxdp_sink_dropped_records_total");
+  MetricFamily& sinkWritten =
+      f.counter("ncxdp_sink_written_records_total",
+                "Entries completely written to each local output (file, directory, stdout)");
+  MetricFamily& sinkDropped =
+      f.counter("ncxdp_sink_dropped_records_total",
+                "Entries each output lost for good, by reason (no_space, broken_pipe, timeout, cannot_open, "
+                "io_error, output_failed)");
   for (std::size_t i = 0; i < s.pipeline.sinks.size(); ++i) {
     const SinkReport& sink = s.pipeline.sinks[i];
     // Two outputs of one kind (two jsonl files) must still be two series.
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
     MetricFamilies::sample(sinkRecords, at, double(sink.stats.records));
     MetricFamilies::sample(sinkErrors, at, double(sink.stats.writeErrors));
+    if (!sink.stats.remote) MetricFamilies::sample(sinkWritten, at, double(sink.stats.written));
+    // Every reason, zeros included: an alert on a series that appears late misses its first rise.
+    for (std::size_t r = 0; r < kDropReasons; ++r) {
+      Labels why = at;
+      why.push_back({"reason", std::string(dropReasonName(DropReason(r)))});
+      MetricFamilies::sample(sinkDropped, why, double(sink.stats.dropped.byReason[r]));
+    }
   }
   addRemoteSinkFamilies(f, s);
   MetricFamilies::sample(

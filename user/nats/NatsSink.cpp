@@ -41,6 +41,10 @@ void NatsSink::write(const Record& record) {
   pool_.push_back(std::move(r));
 }
 
+std::string NatsSink::target() const {
+  return spec_.serverList();
+}
+
 void NatsSink::handOver() {
   publisher_->submit(batch_);
 }
@@ -49,7 +53,8 @@ void NatsSink::updateStats() {
   // The spill file counts both kinds: records the sink set aside because the buffer was full,
   // and records the publisher gave up on. Records it could not even write there are lost.
   stats_.spilled = spill_.spilled();
-  stats_.writeErrors = spill_.lost();
+  stats_.dropped = spill_.dropped();
+  stats_.writeErrors = spill_.writeErrors();
   const NatsPublisherStats p = publisher_->stats();
   stats_.remote = true;
   stats_.connected = p.connected;

@@ -34,6 +34,7 @@ class NatsSink final : public Sink {
   void reopen() override;
   void close() override;
   std::string_view name() const override { return "nats"; }
+  std::string target() const override;
 
   NatsPublisherStats publisherStats() const { return publisher_->stats(); }
   const std::string& spillPath() const { return spill_.path(); }

@@ -21,7 +21,7 @@ SpillFile::SpillFile(std::string path) : path_(std::move(path)) {
 SpillFile::~SpillFile() {
   std::lock_guard lock(mu_);
   flushLocked();
-  if (fd_ >= 0) ::close(fd_);
+  closeFdLocked();
 }
 
 void SpillFile::append(std::string_view lines, std::size_t records) {
@@ -37,13 +37,24 @@ void SpillFile::flush() {
 }
 
 void SpillFile::flushLocked() {
-  if (buf_.empty()) return;
+  if (buf_.empty() && !lines_.pending()) return;
   if (fd_ < 0) fd_ = openForAppend(path_);  // a reopen failed earlier: try again
-  const int err = fd_ < 0 ? errno : writeAll(fd_, buf_);
-  if (err == 0) {
-    spilled_ += bufRecords_;
+  int err;
+  if (fd_ < 0) {
+    err = errno;
+    dropped_.add(DropReason::CannotOpen, bufRecords_);
   } else {
-    lost_ += bufRecords_;
+    // Whole records only, on a full disk too: the spill file is read back by jq and triage.
+    const LineWriter::Outcome out = lines_.write(fd_, buf_, bufRecords_);
+    spilled_ += out.written;
+    err = out.err;
+    if (err != 0) {
+      lastError_ = err;
+      dropped_.add(dropReasonOf(err), out.lost);
+    }
+  }
+  if (err != 0) {
+    ++writeErrors_;
     if (!reported_) {
       reported_ = true;
       reportSinkError("nats", "cannot write undelivered records to spill file", path_, err);
@@ -53,10 +64,17 @@ void SpillFile::flushLocked() {
   bufRecords_ = 0;
 }
 
+void SpillFile::closeFdLocked() {
+  if (fd_ >= 0) spilled_ += lines_.finish(fd_).written;
+  if (lines_.pending()) dropped_.add(dropReasonOf(lastError_), lines_.abandon());
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
 void SpillFile::reopen() {
   std::lock_guard lock(mu_);
   flushLocked();
-  if (fd_ >= 0) ::close(fd_);
+  closeFdLocked();
   fd_ = openForAppend(path_);
   reported_ = false;
 }
@@ -68,7 +86,17 @@ std::uint64_t SpillFile::spilled() const {
 
 std::uint64_t SpillFile::lost() const {
   std::lock_guard lock(mu_);
-  return lost_;
+  return dropped_.total();
+}
+
+DropCounts SpillFile::dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_;
+}
+
+std::uint64_t SpillFile::writeErrors() const {
+  std::lock_guard lock(mu_);
+  return writeErrors_;
 }
 
 }  // namespace ncxdp

@@ -11,6 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "sink/DropReason.h"
+#include "sink/LineWriter.h"
+
 namespace ncxdp {
 
 class SpillFile {
@@ -23,7 +26,8 @@ class SpillFile {
   SpillFile& operator=(const SpillFile&) = delete;
 
   // Appends `records` complete JSON lines (each ending in '\n'). Buffered; written at 64 KiB or
-  // on flush(). Never throws; a failed write counts the records as lost and is reported once.
+  // on flush(). Never throws; a failed write counts the records it lost and is reported once.
+  // The file only ever holds whole lines (sink/LineWriter), on a full disk too.
   void append(std::string_view lines, std::size_t records);
   void flush();
   // SIGHUP: start a new file at the same path (logrotate).
@@ -33,17 +37,24 @@ class SpillFile {
   // Records written to the file, and records that could not even be written there.
   std::uint64_t spilled() const;
   std::uint64_t lost() const;
+  // The lost ones by cause, and the failed writes that lost them.
+  DropCounts dropped() const;
+  std::uint64_t writeErrors() const;
 
  private:
   void flushLocked();
+  void closeFdLocked();
 
   const std::string path_;
   mutable std::mutex mu_;
   int fd_ = -1;
   std::string buf_;
   std::size_t bufRecords_ = 0;
+  LineWriter lines_;
   std::uint64_t spilled_ = 0;
-  std::uint64_t lost_ = 0;
+  DropCounts dropped_;
+  std::uint64_t writeErrors_ = 0;
+  int lastError_ = 0;
   bool reported_ = false;
 };
 

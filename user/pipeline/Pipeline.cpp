@@ -38,7 +38,9 @@ Pipeline::Pipeline(std::size_t producers, std::size_t ringBytesTotal,
   for (std::size_t i = 0; i < producers; ++i) rings_.push_back(std::make_unique<Lane>(perRing));
   dictScratch_.reserve(64);
   missingScratch_.reserve(64);
-  for (const auto& sink : sinks_) publishedSinks_.push_back({std::string(sink->name()), sink->stats()});
+  for (const auto& sink : sinks_)
+    publishedSinks_.push_back({std::string(sink->name()), sink->target(), sink->stats()});
+  discarded_.assign(sinks_.size(), 0);
 }
 
 Pipeline::~Pipeline() {
@@ -90,7 +92,10 @@ PipelineStats Pipeline::stats() const {
 
 void Pipeline::publishSinkStats() {
   std::lock_guard lock(publishMu_);
-  for (std::size_t i = 0; i < sinks_.size(); ++i) publishedSinks_[i].stats = sinks_[i]->stats();
+  for (std::size_t i = 0; i < sinks_.size(); ++i) {
+    publishedSinks_[i].stats = sinks_[i]->stats();
+    publishedSinks_[i].stats.dropped.add(DropReason::OutputFailed, discarded_[i]);
+  }
   publishedCorrupt_ = corrupt_;
   publishedSinkFailed_ = sinkFailed_;
 }
@@ -121,14 +126,18 @@ std::size_t Pipeline::drain(SpscRing& ring, std::size_t limit) {
     if (!decodeRecord(bytes, record, dictScratch_, missingScratch_)) {
       ++corrupt_;
     } else if (!sinkFailed_) {
+      std::size_t i = 0;
       try {
-        for (auto& sink : sinks_) sink->write(record);
+        for (; i < sinks_.size(); ++i) sinks_[i]->write(record);
       } catch (const std::exception& e) {
         // Sinks report IO errors through their stats; an exception is a bug or out of memory.
         // Keep draining so producers waiting on a full ring can finish.
         std::fprintf(stderr, "ncxdp: output failed, discarding further records: %s\n", e.what());
         sinkFailed_ = true;
+        for (; i < sinks_.size(); ++i) ++discarded_[i];
       }
+    } else {
+      for (std::uint64_t& n : discarded_) ++n;
     }
     ring.pop();
   }

@@ -32,7 +32,8 @@ struct RingStats {
 
 struct SinkReport {
   std::string name;
-  SinkStats stats;
+  std::string target;  // path, "stdout", servers (Sink::target())
+  SinkStats stats;     // dropped includes records discarded after an output failed
 };
 
 struct PipelineStats {
@@ -116,6 +117,7 @@ class Pipeline {
   std::vector<ByteRange> missingScratch_;
   std::uint64_t corrupt_ = 0;
   bool sinkFailed_ = false;
+  std::vector<std::uint64_t> discarded_;  // per sink: records not handed over after a failure
 
   // What stats() reports for the sinks, copied by the sink thread after each flush. A lock (not
   // atomics) so that a sink with more counters needs no change here; taken once per flush.

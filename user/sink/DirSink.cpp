@@ -60,42 +60,56 @@ DirSink::~DirSink() {
   close();
 }
 
+std::string DirSink::target() const {
+  return dir_;
+}
+
 void DirSink::noteError(std::string_view what, const std::string& path, int err) {
   ++stats_.writeErrors;
+  report(what, path, err);
+}
+
+void DirSink::report(std::string_view what, const std::string& path, int err) {
   if (reported_) return;
   reported_ = true;
   reportSinkError(name(), what, path, err);
 }
 
-bool DirSink::openSlot(Slot& slot) {
+const std::string& DirSink::pathOf(const Slot& slot) {
   path_.assign(dir_);
   path_ += '/';
   path_ += slot.src.fileName();
   path_ += ".log";
+  return path_;
+}
+
+bool DirSink::openSlot(Slot& slot) {
   // O_NOFOLLOW: the name is predictable, so a planted symlink must not redirect a root process's
   // appends to some other file.
-  slot.fd = openForAppend(path_, O_NOFOLLOW | O_NOCTTY);
+  slot.fd = openForAppend(pathOf(slot), O_NOFOLLOW | O_NOCTTY);
   if (slot.fd >= 0) return true;
   noteError("cannot open", path_, errno);
   return false;
 }
 
 void DirSink::writeSlot(Slot& slot) {
-  if (slot.buf.empty()) return;
+  if (slot.buf.empty() && !slot.lines.pending()) return;
   if (slot.fd >= 0) {
-    if (const int err = writeAll(slot.fd, slot.buf); err != 0) {
-      path_.assign(dir_);
-      path_ += '/';
-      path_ += slot.src.fileName();
-      path_ += ".log";
-      noteError("write to", path_, err);
+    if (const int err = count(slot.lines.write(slot.fd, slot.buf, slot.records)); err != 0) {
+      slot.lastError = err;
+      report("write to", pathOf(slot), err);
     }
+  } else {
+    stats_.dropped.add(DropReason::CannotOpen, slot.records);
   }
   slot.buf.clear();
+  slot.records = 0;
 }
 
 void DirSink::closeSlot(Slot& slot) {
   writeSlot(slot);
+  // Only when the file shrank or grew under us could a cut record not be rolled back.
+  if (slot.lines.pending()) stats_.dropped.add(dropReasonOf(slot.lastError), slot.lines.abandon());
   if (slot.fd >= 0) ::close(slot.fd);
   slot.fd = -1;
 }
@@ -127,8 +141,12 @@ void DirSink::write(const Record& record) {
   ++stats_.records;
   Slot& slot = slotFor(record.src);
   // fd < 0: new slot, closed by reopen(), or an earlier open failed; try (again) now.
-  if (slot.fd < 0 && !openSlot(slot)) return;
+  if (slot.fd < 0 && !openSlot(slot)) {
+    stats_.dropped.add(DropReason::CannotOpen, 1);
+    return;
+  }
   format_.append(record, slot.buf);
+  ++slot.records;
   if (slot.buf.size() >= kFlushBytes) writeSlot(slot);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <list>
 #include <string>
 #include <unordered_map>
@@ -36,6 +37,7 @@ class DirSink final : public Sink {
   void reopen() override;
   void close() override;
   std::string_view name() const override { return "dir"; }
+  std::string target() const override;
 
   // Files open right now (at most maxOpenFiles).
   std::size_t openFiles() const;
@@ -45,6 +47,9 @@ class DirSink final : public Sink {
     Source src;
     int fd = -1;
     std::string buf;
+    std::uint64_t records = 0;  // lines in buf
+    LineWriter lines;           // whole records only, even on a full disk
+    int lastError = 0;
   };
   using Lru = std::list<Slot>;
 
@@ -52,7 +57,11 @@ class DirSink final : public Sink {
   bool openSlot(Slot& slot);
   void writeSlot(Slot& slot);
   void closeSlot(Slot& slot);
+  // A failure that is not a write (open, mkdir): counted as a write error, reported once.
   void noteError(std::string_view what, const std::string& path, int err);
+  void report(std::string_view what, const std::string& path, int err);
+  // DIR/<addr>_<port>.log in the scratch path_.
+  const std::string& pathOf(const Slot& slot);
 
   std::string dir_;
   std::size_t maxOpen_;

@@ -30,11 +30,20 @@ JsonlSink::~JsonlSink() {
   close();
 }
 
+std::string JsonlSink::target() const {
+  return path_ == "-" ? "stdout" : path_;
+}
+
 void JsonlSink::noteError(std::string_view what, int err) {
   ++stats_.writeErrors;
+  report(what, err);
+}
+
+void JsonlSink::report(std::string_view what, int err) {
+  lastError_ = err;
   if (reported_) return;
   reported_ = true;
-  reportSinkError(name(), what, path_ == "-" ? "stdout" : path_, err);
+  reportSinkError(name(), what, target(), err);
 }
 
 void JsonlSink::write(const Record& record) {
@@ -49,33 +58,52 @@ void JsonlSink::write(const Record& record) {
     }
   }
   used_ = std::size_t(json_.write(record, buf_.get() + used_) - buf_.get());
+  ++usedRecords_;
   if (used_ >= kFlushBytes) flush();
 }
 
 void JsonlSink::flush() {
-  if (used_ == 0) return;
+  if (used_ == 0 && !lines_.pending()) return;
   if (fd_ < 0 && ownsFd_) {
     // A reopen failed earlier (directory gone, disk full): try again rather than losing everything.
     fd_ = openForAppend(path_);
     if (fd_ < 0) {
       noteError("cannot open", errno);
-      used_ = 0;  // memory stays bounded while the file cannot be written
+      // Memory stays bounded while the file cannot be written.
+      stats_.dropped.add(DropReason::CannotOpen, usedRecords_);
+      used_ = 0;
+      usedRecords_ = 0;
       return;
     }
   }
   if (fd_ < 0) {
+    // After close(): nothing more can be written.
+    stats_.dropped.add(DropReason::IoError, usedRecords_);
     used_ = 0;
+    usedRecords_ = 0;
     return;
   }
-  const int err = writeAll(fd_, {buf_.get(), used_});
+  const int err = count(lines_.write(fd_, {buf_.get(), used_}, usedRecords_));
   used_ = 0;
-  if (err != 0) noteError("write to", err);
+  usedRecords_ = 0;
+  if (err != 0) report("write to", err);
+}
+
+void JsonlSink::closeFd() {
+  if (fd_ >= 0) {
+    const LineWriter::Outcome last = lines_.finish(fd_);
+    stats_.written += last.written;
+  }
+  // A record cut in a pipe that could not be finished before the descriptor goes.
+  if (lines_.pending()) stats_.dropped.add(dropReasonOf(lastError_), lines_.abandon());
+  if (ownsFd_ && fd_ >= 0) ::close(fd_);
+  fd_ = -1;
 }
 
 void JsonlSink::reopen() {
   flush();
   if (!ownsFd_) return;
-  if (fd_ >= 0) ::close(fd_);
+  closeFd();
   fd_ = openForAppend(path_);
   // A rotation is a new start: the next failure deserves its own report.
   reported_ = false;
@@ -84,8 +112,7 @@ void JsonlSink::reopen() {
 
 void JsonlSink::close() {
   flush();
-  if (ownsFd_ && fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  closeFd();
   ownsFd_ = false;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -26,9 +27,15 @@ class JsonlSink final : public Sink {
   void reopen() override;
   void close() override;
   std::string_view name() const override { return "jsonl"; }
+  std::string target() const override;
 
  private:
+  // A failure that is not a write (open): counts it as a write error and reports it.
   void noteError(std::string_view what, int err);
+  // Reports the first failure since the last reopen on stderr.
+  void report(std::string_view what, int err);
+  // Finishes or gives up a cut record, then closes the file (not stdout).
+  void closeFd();
 
   std::string path_;
   int fd_ = -1;
@@ -38,6 +45,9 @@ class JsonlSink final : public Sink {
   std::unique_ptr<char[]> buf_;
   std::size_t capacity_ = 0;
   std::size_t used_ = 0;
+  std::uint64_t usedRecords_ = 0;  // lines in buf_
+  LineWriter lines_;
+  int lastError_ = 0;
   bool reported_ = false;
 };
 

@@ -9,12 +9,19 @@
 #include <vector>
 
 #include "decode/Record.h"
+#include "sink/DropReason.h"
+#include "sink/LineWriter.h"
 
 namespace ncxdp {
 
+// For every output, once closed: records = written + dropped.total() for local outputs, and
+// records = delivered + spilled + dropped.total() for remote ones (README, "Loss accounting").
+// Before that, the difference is what the output still buffers.
 struct SinkStats {
-  std::uint64_t records = 0;  // records handed to write()
-  std::uint64_t writeErrors = 0;
+  std::uint64_t records = 0;      // records (and gap events) handed to write()
+  std::uint64_t written = 0;      // local outputs: records now completely in the file or pipe
+  DropCounts dropped;             // records lost for good, by cause
+  std::uint64_t writeErrors = 0;  // failed write calls (one may lose many records, or none)
   std::uint64_t spilled = 0;  // records not delivered but kept in a local spill file (nats)
   // Outputs that deliver to a remote service and wait for its acknowledgement (nats) set remote
   // and keep these; the metrics exporter only shows them for such outputs.
@@ -38,9 +45,21 @@ class Sink {
   // Final flush before exit; after close() no other call is made.
   virtual void close() { flush(); }
   virtual std::string_view name() const = 0;
+  // Where the output goes, for messages: a path, "stdout", servers. Empty when name() says it all.
+  virtual std::string target() const { return {}; }
   const SinkStats& stats() const { return stats_; }
 
  protected:
+  // Adds what a LineWriter reports to the counters. Returns the errno of a failed write (0 if
+  // none) so the caller can report it.
+  int count(const LineWriter::Outcome& outcome) {
+    stats_.written += outcome.written;
+    if (outcome.err == 0) return 0;
+    ++stats_.writeErrors;
+    stats_.dropped.add(dropReasonOf(outcome.err), outcome.lost);
+    return outcome.err;
+  }
+
   SinkStats stats_;
 };
 

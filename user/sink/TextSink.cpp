@@ -26,25 +26,38 @@ TextSink::TextSink(int fd, bool colour) : fd_(fd), format_(/*showSource=*/true, 
 }
 
 TextSink::~TextSink() {
-  flush();
+  close();
+}
+
+std::string TextSink::target() const {
+  return fd_ == 1 ? "stdout" : "fd " + std::to_string(fd_);
 }
 
 void TextSink::write(const Record& record) {
   ++stats_.records;
   format_.append(record, buf_);
+  ++bufRecords_;
   if (buf_.size() >= kFlushBytes) flush();
 }
 
 void TextSink::flush() {
-  if (buf_.empty()) return;
-  const int err = writeAll(fd_, buf_);
-  buf_.clear();
-  if (err == 0) return;
-  ++stats_.writeErrors;
-  if (!reported_) {
-    reported_ = true;
-    reportSinkError(name(), "write to", fd_ == 1 ? "stdout" : "fd " + std::to_string(fd_), err);
+  if (buf_.empty() && !lines_.pending()) return;
+  const int err = count(lines_.write(fd_, buf_, bufRecords_));
+  if (err != 0) {
+    lastError_ = err;
+    if (!reported_) {
+      reported_ = true;
+      reportSinkError(name(), "write to", target(), err);
+    }
   }
+  buf_.clear();
+  bufRecords_ = 0;
+}
+
+void TextSink::close() {
+  flush();
+  // A record the reader got only part of, which the last attempt could not finish either.
+  if (lines_.pending()) stats_.dropped.add(dropReasonOf(lastError_), lines_.abandon());
 }
 
 }  // namespace ncxdp

@@ -2,6 +2,7 @@
 // when that fd is a terminal. Buffered; flush() at the end of every batch.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "sink/Sink.h"
@@ -20,7 +21,9 @@ class TextSink final : public Sink {
 
   void write(const Record& record) override;
   void flush() override;
+  void close() override;
   std::string_view name() const override { return "text"; }
+  std::string target() const override;
 
   static bool wantColour(int fd);
 
@@ -28,6 +31,9 @@ class TextSink final : public Sink {
   int fd_;  // not owned
   TextFormat format_;
   std::string buf_;
+  std::uint64_t bufRecords_ = 0;  // lines in buf_
+  LineWriter lines_;
+  int lastError_ = 0;
   bool reported_ = false;
 };
 

@@ -11,13 +11,20 @@
 namespace ncxdp {
 
 int writeAll(int fd, std::string_view data) {
+  std::size_t written = 0;
+  return writeAll(fd, data, written);
+}
+
+int writeAll(int fd, std::string_view data, std::size_t& written) {
   const char* p = data.data();
   std::size_t left = data.size();
+  written = 0;
   while (left > 0) {
     const ssize_t n = ::write(fd, p, left);
     if (n > 0) {
       p += n;
       left -= static_cast<std::size_t>(n);
+      written += static_cast<std::size_t>(n);
       continue;
     }
     if (n == 0) return EIO;  // write() never returns 0 for a non-zero count on files or pipes

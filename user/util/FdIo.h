@@ -3,6 +3,7 @@
 #pragma once
 #include "util/ErrnoText.h"
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,9 @@ namespace ncxdp {
 // second. Returns 0, or the errno that stopped it (EPIPE, ENOSPC, ...). Never throws. EPIPE needs
 // SIGPIPE ignored, which the application does at startup.
 int writeAll(int fd, std::string_view data);
+// The same, and sets written to the bytes fd took, also when it stopped early: the caller needs
+// it to find the record a partial write cut (sink/LineWriter).
+int writeAll(int fd, std::string_view data, std::size_t& written);
 
 // open(path, O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC|extraFlags, 0644), retrying EINTR. Returns the fd
 // or -1 with errno set.
