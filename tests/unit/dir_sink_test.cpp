@@ -236,5 +236,65 @@ TEST(DirSinkTest, BufferedUntilFlushOrFull) {
   EXPECT_EQ(readLines(file).size(), 101u);
 }
 
+// Every per-sender file ends on a whole line when the disk fills (the issue saw 256 files cut
+// mid-line), and each record is either in its file or counted as lost.
+TEST(DirSinkTest, FullDiskLeavesEveryFileOnAWholeLine) {
+  TempDir dir;
+  std::uint64_t total = 0;
+  {
+    DirSink sink(dir.path, 4);  // fewer open files than senders: evictions write too
+    testing::FileSizeLimit limit(3000);
+    const int saved = ::dup(2);
+    const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    ::dup2(devnull, 2);
+    for (int i = 0; i < 600; ++i) {
+      const std::uint32_t sender = std::uint32_t(i % 6);
+      const std::string text = "record " + std::to_string(i) + " " + std::string(40, 'z');
+      Record r = message("10.1.0." + std::to_string(sender + 1) + ":6665", text);
+      sink.write(r);
+      ++total;
+      if (i % 100 == 99) sink.flush();
+    }
+    sink.close();
+    ::dup2(saved, 2);
+    ::close(saved);
+    ::close(devnull);
+    std::uint64_t lines = 0;
+    for (const std::string& name : listDir(dir.path)) {
+      const std::string text = readFile(dir.path + "/" + name);
+      ASSERT_FALSE(text.empty()) << name;
+      EXPECT_EQ(text.back(), '\n') << name;
+      for (const std::string& line : readLines(dir.path + "/" + name)) {
+        // One record per line: timestamp, level, text, and nothing glued after it.
+        EXPECT_EQ(line.rfind("2026-11-28T13:18:14.123456Z info   record ", 0), 0u) << name << ": " << line;
+        EXPECT_EQ(line.find('Z', 27), std::string::npos) << name << ": " << line;
+        ++lines;
+      }
+    }
+    EXPECT_EQ(listDir(dir.path).size(), 6u);
+    EXPECT_EQ(sink.stats().written, lines);
+    EXPECT_GT(sink.stats().dropped[DropReason::NoSpace], 0u);
+    EXPECT_EQ(sink.stats().written + sink.stats().dropped.total(), total);
+  }
+}
+
+TEST(DirSinkTest, FileThatCannotBeOpenedCountsEachRecord) {
+  TempDir dir;
+  DirSink sink(dir.path);
+  Record r = message("10.1.0.9:6665", "blocked");
+  // A directory where the file should be: open(O_WRONLY) fails with EISDIR.
+  ASSERT_EQ(::mkdir((dir.path + "/" + r.src.fileName() + ".log").c_str(), 0755), 0);
+  const int saved = ::dup(2);
+  const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+  ::dup2(devnull, 2);
+  for (int i = 0; i < 3; ++i) sink.write(r);
+  sink.close();
+  ::dup2(saved, 2);
+  ::close(saved);
+  ::close(devnull);
+  EXPECT_EQ(sink.stats().dropped[DropReason::CannotOpen], 3u);
+  EXPECT_EQ(sink.stats().written, 0u);
+}
+
 }  // namespace
 }  // namespace ncxdp

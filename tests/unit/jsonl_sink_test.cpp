@@ -184,10 +184,44 @@ TEST(JsonlSinkTest, DiskFullIsCountedAndReportedOnce) {
     }
   }
   EXPECT_EQ(sink.stats().writeErrors, 3u);
+  EXPECT_EQ(sink.stats().dropped[DropReason::NoSpace], 3u);
+  EXPECT_EQ(sink.stats().written, 0u);
   const std::string report = readFile(dir.path + "/stderr.txt");
   EXPECT_EQ(
       report,
       "ncxdp: jsonl sink: write to /dev/full: No space left on device; further errors are only counted\n");
+}
+
+// The issue-13 case: a disk fills mid-write, then has room again. The file must still parse line
+// by line (no fragment glued to the next record), and every record is either in it or counted.
+TEST(JsonlSinkTest, FullDiskKeepsWholeRecordsAndCountsEachLostOne) {
+  TempDir dir;
+  const std::string path = dir.path + "/full.jsonl";
+  JsonlSink sink(path);
+  {
+    testing::FileSizeLimit limit(10'000);
+    FdCapture err(2, dir.path + "/stderr.txt");
+    for (int i = 0; i < 500; ++i) {
+      sink.write(message("filling the disk with record " + std::to_string(i), std::uint64_t(i)));
+      if (i % 50 == 49) sink.flush();
+    }
+    sink.flush();
+  }
+  const std::uint64_t first = readLines(path).size();
+  EXPECT_GT(first, 10u);
+  EXPECT_EQ(sink.stats().written, first);
+  EXPECT_EQ(sink.stats().dropped[DropReason::NoSpace], 500 - first);
+  EXPECT_EQ(sink.stats().written + sink.stats().dropped.total(), 500u);
+  // Room again: the next record starts on a line of its own.
+  sink.write(message("after the disk was freed", 500));
+  sink.close();
+  const std::string all = readFile(path);
+  ASSERT_EQ(all.back(), '\n');
+  const auto lines = readLines(path);  // json::parse throws on a fragment
+  ASSERT_EQ(lines.size(), first + 1);
+  EXPECT_EQ(lines.back()["text"], "after the disk was freed");
+  for (std::size_t i = 0; i < first; ++i) EXPECT_EQ(lines[i]["seq"], i);
+  EXPECT_EQ(sink.stats().records, sink.stats().written + sink.stats().dropped.total());
 }
 
 TEST(JsonlSinkTest, BrokenPipeIsCountedNotThrown) {
@@ -204,6 +238,7 @@ TEST(JsonlSinkTest, BrokenPipeIsCountedNotThrown) {
   EXPECT_NO_THROW(sink.flush());
   err.restore();
   EXPECT_EQ(sink.stats().writeErrors, 1u);
+  EXPECT_EQ(sink.stats().dropped[DropReason::BrokenPipe], 1u);
   EXPECT_NE(readFile(dir.path + "/stderr.txt").find("Broken pipe"), std::string::npos);
 }
 

@@ -202,6 +202,9 @@ TEST(PipelineTest, ThrowingSinkDoesNotStallProducers) {
   EXPECT_TRUE(stats.sinkFailed);
   EXPECT_EQ(a.texts.size(), 5u);
   EXPECT_EQ(stats.rings[0].written, 2000u);
+  // Every record the output never got is counted as its loss.
+  EXPECT_EQ(stats.sinks[0].stats.dropped[DropReason::OutputFailed], 1995u);
+  EXPECT_EQ(stats.sinks[0].stats.dropped.total(), 1995u);
 }
 
 TEST(PipelineTest, DestructorWithoutFinishStopsTheSinkThread) {

@@ -1,5 +1,6 @@
 #include "nats/SpillFile.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -88,6 +89,36 @@ TEST(SpillFileTest, WriteErrorCountsLostRecords) {
   spill.flush();
   EXPECT_EQ(spill.spilled(), 0u);
   EXPECT_EQ(spill.lost(), 2u);
+}
+
+TEST(SpillFileTest, FullDiskKeepsWholeLinesAndCountsEveryRecord) {
+  TempDir dir;
+  const std::string path = dir.path + "/spill.jsonl";
+  const std::string line = "{\"text\":\"" + std::string(88, 's') + "\"}\n";  // 100 bytes
+  ASSERT_EQ(line.size(), 100u);
+  {
+    SpillFile spill(path);
+    {
+      testing::FileSizeLimit limit(20'050);
+      const int saved = ::dup(2);
+      const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      ::dup2(devnull, 2);
+      for (int i = 0; i < 1000; ++i) spill.append(line, 1);
+      spill.flush();
+      ::dup2(saved, 2);
+      ::close(saved);
+      ::close(devnull);
+    }
+    EXPECT_EQ(spill.spilled(), 200u);
+    EXPECT_EQ(spill.lost(), 800u);
+    EXPECT_EQ(spill.dropped()[DropReason::NoSpace], 800u);
+    spill.append(line, 1);
+    spill.flush();
+    EXPECT_EQ(spill.spilled(), 201u);
+  }
+  const std::string all = readFile(path);
+  ASSERT_EQ(all.size(), 201u * 100);
+  for (std::size_t pos = 0; pos < all.size(); pos += 100) ASSERT_EQ(all.substr(pos, 100), line) << pos;
 }
 
 TEST(SpillFileTest, TwoThreadsKeepLinesWhole) {

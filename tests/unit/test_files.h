@@ -2,7 +2,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -31,5 +33,36 @@ inline std::string readFile(const std::string& path) {
   ss << in.rdbuf();
   return ss.str();
 }
+
+// A full disk without root or a tmpfs: while alive, no regular file may grow past `bytes`, so a
+// write that crosses the limit is cut short and the next one fails with EFBIG (as on a full disk,
+// a write cut short then ENOSPC). SIGXFSZ is ignored meanwhile; the soft limit is restored.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGXFSZ, &ignore, &oldAction_);
+    ::getrlimit(RLIMIT_FSIZE, &old_);
+    rlimit lower = old_;
+    lower.rlim_cur = bytes;
+    EXPECT_EQ(::setrlimit(RLIMIT_FSIZE, &lower), 0);
+  }
+  ~FileSizeLimit() { lift(); }
+  // The disk has room again.
+  void lift() {
+    if (lifted_) return;
+    lifted_ = true;
+    ::setrlimit(RLIMIT_FSIZE, &old_);
+    ::sigaction(SIGXFSZ, &oldAction_, nullptr);
+  }
+  FileSizeLimit(const FileSizeLimit&) = delete;
+  FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+ private:
+  rlimit old_{};
+  struct sigaction oldAction_ {};
+  bool lifted_ = false;
+};
 
 }  // namespace ncxdp::testing

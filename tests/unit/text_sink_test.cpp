@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "decode/Record.h"
 #include "sink/TextFormat.h"
 #include "sink/Utf8.h"
+#include "test_files.h"
 
 namespace ncxdp {
 namespace {
@@ -349,6 +351,7 @@ TEST(TextSinkTest, PartialWritesOnANonBlockingPipeLoseNothing) {
     }
     sink.flush();
     EXPECT_EQ(sink.stats().writeErrors, 0u);
+    EXPECT_EQ(sink.stats().written, 2000u);
   }
   ::close(pipe.fds[1]);
   pipe.fds[1] = -1;
@@ -372,8 +375,48 @@ TEST(TextSinkTest, BrokenPipeIsCountedNotThrown) {
     EXPECT_NO_THROW(sink.flush());
     EXPECT_EQ(sink.stats().writeErrors, 2u);
     EXPECT_EQ(sink.stats().records, 2u);
+    EXPECT_EQ(sink.stats().written, 0u);
+    EXPECT_EQ(sink.stats().dropped[DropReason::BrokenPipe], 2u);
   }
   ::sigaction(SIGPIPE, &old, nullptr);
+}
+
+// stdout redirected to a file on a full disk (`ncxdp listen > log`): whole lines only, and the
+// records that did not fit are counted one by one.
+TEST(TextSinkTest, FullDiskBehindStdoutKeepsWholeLines) {
+  testing::TempDir dir("ncxdp_text");
+  const std::string path = dir.path + "/out.txt";
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  std::string expected;
+  {
+    TextSink sink(fd, false);
+    {
+      testing::FileSizeLimit limit(5000);
+      const int saved = ::dup(2);
+      const int devnull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+      ::dup2(devnull, 2);  // the one-line report is tested elsewhere
+      for (int i = 0; i < 300; ++i) {
+        const std::string text = "line " + std::to_string(i);
+        Record r = message(text);
+        sink.write(r);
+        expected += lineOf(r);
+        if (i % 30 == 29) sink.flush();
+      }
+      sink.close();
+      ::dup2(saved, 2);
+      ::close(saved);
+      ::close(devnull);
+    }
+    const std::string got = testing::readFile(path);
+    ASSERT_FALSE(got.empty());
+    EXPECT_EQ(got.back(), '\n');
+    EXPECT_EQ(got, expected.substr(0, got.size()));  // a prefix of whole lines, no hole, no fragment
+    const auto lines = std::uint64_t(std::count(got.begin(), got.end(), '\n'));
+    EXPECT_EQ(sink.stats().written, lines);
+    EXPECT_EQ(sink.stats().dropped[DropReason::NoSpace], 300 - lines);
+  }
+  ::close(fd);
 }
 
 }  // namespace
