@@ -7,7 +7,13 @@
 #include <stdexcept>
 
 #include <prometheus/collectable.h>
-#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/text_serializer.h>
+
+#include <sstream>
+#include <vector>
+
+#include "metrics/MetricFamilies.h"
 
 namespace ncxdp {
 
@@ -56,24 +62,39 @@ std::string MetricsEndpoint::parseAddress(std::string_view text) {
 }
 
 MetricsEndpoint::MetricsEndpoint(const std::string& address,
-                                 std::shared_ptr<prometheus::Collectable> collectable)
+                                 std::shared_ptr<prometheus::Collectable> collectable, ScrapeServer::Limits limits)
     : address_(address), collectable_(std::move(collectable)) {
   try {
-    // One HTTP thread: Prometheus scrapes a target serially, and every thread is one more that
-    // competes with capture for the CPU.
-    exposer_ = std::make_unique<prometheus::Exposer>(address_, 1);
+    server_ = std::make_unique<ScrapeServer>(address_, [this](const ScrapeServer::Stats& st) { return render(st); }, limits);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot serve metrics on " + address_ + ": " + e.what() +
                              " (is the port in use? pick another with --metrics ADDR:PORT)");
   }
-  exposer_->RegisterCollectable(collectable_);
 }
 
 MetricsEndpoint::~MetricsEndpoint() = default;
 
 std::uint16_t MetricsEndpoint::port() const {
-  const std::vector<int> ports = exposer_->GetListeningPorts();
-  return ports.empty() ? 0 : std::uint16_t(ports.front());
+  return server_->port();
+}
+
+std::string MetricsEndpoint::render(const ScrapeServer::Stats& st) const {
+  std::vector<prometheus::MetricFamily> families = collectable_->Collect();
+  // The endpoint's own health: a client flood shows here instead of as missing scrapes.
+  MetricFamilies f;
+  MetricFamilies::sample(f.counter("ncxdp_metrics_scrapes_total", "Scrapes of /metrics answered"), {},
+                         double(st.scrapes));
+  prometheus::MetricFamily& closed =
+      f.counter("ncxdp_metrics_connections_closed_total",
+                "Connections to /metrics closed without a scrape: timeout (no request or unread response in "
+                "time), evicted (oldest silent one, to admit a new one), bad_request (answered 4xx)");
+  MetricFamilies::sample(closed, {{"reason", "timeout"}}, double(st.timedOut));
+  MetricFamilies::sample(closed, {{"reason", "evicted"}}, double(st.evicted));
+  MetricFamilies::sample(closed, {{"reason", "bad_request"}}, double(st.badRequests));
+  for (prometheus::MetricFamily& family : f.take()) families.push_back(std::move(family));
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return std::move(out).str();
 }
 
 }  // namespace ncxdp

@@ -1,5 +1,5 @@
-// `--metrics ADDR:PORT`: serves /metrics over HTTP with prometheus-cpp's exposer (civetweb), on
-// its own threads, so a slow scraper never touches capture.
+// `--metrics ADDR:PORT`: serves /metrics over HTTP on its own thread (ScrapeServer), so a slow
+// scraper never touches capture and an idle or hostile client never delays another's scrape.
 #pragma once
 
 #include <cstdint>
@@ -7,9 +7,10 @@
 #include <string>
 #include <string_view>
 
+#include "metrics/ScrapeServer.h"
+
 namespace prometheus {
 class Collectable;
-class Exposer;
 }  // namespace prometheus
 
 namespace ncxdp {
@@ -25,7 +26,8 @@ class MetricsEndpoint {
   static std::string parseAddress(std::string_view text);
 
   // Binds now, so a port in use fails at startup. Throws std::runtime_error.
-  MetricsEndpoint(const std::string& address, std::shared_ptr<prometheus::Collectable> collectable);
+  MetricsEndpoint(const std::string& address, std::shared_ptr<prometheus::Collectable> collectable,
+                  ScrapeServer::Limits limits = {});
   ~MetricsEndpoint();
   MetricsEndpoint(const MetricsEndpoint&) = delete;
   MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
@@ -35,9 +37,12 @@ class MetricsEndpoint {
   const std::string& address() const { return address_; }
 
  private:
+  // One scrape's text: the collectable's families and the endpoint's own counters.
+  std::string render(const ScrapeServer::Stats& st) const;
+
   std::string address_;
   std::shared_ptr<prometheus::Collectable> collectable_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<ScrapeServer> server_;  // last: its thread stops before the rest goes
 };
 
 }  // namespace ncxdp
