@@ -3,8 +3,9 @@
 # node_exporter textfile; a real Prometheus server (Debian's package), started here on the
 # receiver namespace's loopback, scrapes it. After a known number of messages, including a known
 # seq gap, the server's query API must return exactly those counts. `promtool check metrics` must
-# accept both the HTTP output and the textfile. Then `ncxdp listen` with per-source series, and
-# the errors: a port in use, a bad address, an unwritable textfile.
+# accept both the HTTP output and the textfile. Then `ncxdp listen` with per-source series, a
+# scrape answered at once while 100 idle connections are open, and the errors: a port in use, a
+# bad address, an unwritable textfile.
 # Usage: metrics_test.sh BUILD_DIR (ctest passes it). Needs root; exit 77 = skipped.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -175,6 +176,14 @@ got=$(awk '/^ncxdp_records_total/ {s += $2} END {print s}' "$WORK/listen.metrics
 grep -q '^ncxdp_socket_dropped_datagrams_total{queue="1"} 0$' "$WORK/listen.metrics" ||
   fail "no socket drop counter for the second receive thread"
 log "OK: listen exports the 3 busiest senders and exact totals"
+# Issue 13: one idle TCP connection used to block every scrape for 29 s. 100 are open here (the
+# shell holds them), and a scrape must still answer within a second.
+rx bash -c 'for ((i = 0; i < 100; i++)); do exec {fd}<>"/dev/tcp/127.0.0.1/$1" || exit 3; done
+  start=$(date +%s%N)
+  curl -sf --noproxy "*" --max-time 1 "http://127.0.0.1:$1/metrics" >/dev/null || exit 4
+  echo $((($(date +%s%N) - start) / 1000000))' idle "$METRICS_PORT" >"$WORK/idle.ms" ||
+  fail "with 100 idle connections open, no scrape answered within 1 s"
+log "OK: with 100 idle connections open, a scrape answered in $(cat "$WORK/idle.ms") ms"
 kill -TERM "$LISTEN_PID"
 wait_exit "$LISTEN_PID" 30
 
