@@ -12,10 +12,10 @@ TEST(XdpProgramTest, ParsesPrefixes) {
   EXPECT_EQ(p.length, 8u);
   EXPECT_EQ(p.addr[0], 10);
 
-  p = parseIpPrefix("10.1.2.3/12");  // host bits cleared
+  p = parseIpPrefix("10.16.0.0/12");
   EXPECT_EQ(p.length, 12u);
   EXPECT_EQ((std::array<std::uint8_t, 4>{p.addr[0], p.addr[1], p.addr[2], p.addr[3]}),
-            (std::array<std::uint8_t, 4>{10, 0, 0, 0}));
+            (std::array<std::uint8_t, 4>{10, 16, 0, 0}));
 
   p = parseIpPrefix("192.0.2.7");
   EXPECT_EQ(p.length, 32u);
@@ -26,9 +26,8 @@ TEST(XdpProgramTest, ParsesPrefixes) {
   EXPECT_EQ(p.length, 64u);
   EXPECT_EQ(p.addr[0], 0xfd);
 
-  p = parseIpPrefix("fd00:1:2:3:4:5:6:7/60");
-  EXPECT_EQ(p.addr[7], 0x00);  // 0x03 cleared: bits 60..63 are host bits
-  EXPECT_EQ(p.addr[6], 0x00);
+  p = parseIpPrefix("fd00:1:2:0::/60");
+  EXPECT_EQ(p.length, 60u);
   EXPECT_EQ(p.addr[5], 0x02);
 
   p = parseIpPrefix("2001:db8::1");
@@ -50,6 +49,13 @@ TEST(XdpProgramTest, RejectsBadPrefixes) {
       {"example.com", "allowlist entry 'example.com': 'example.com' is not an IPv4 address"},
       {"fd00:::1/64", "allowlist entry 'fd00:::1/64': 'fd00:::1' is not an IPv6 address"},
       {"/8", "allowlist entry '/8': '' is not an IPv4 address"},
+      // Host bits set (issue 13: was silently widened): refused with both likely meanings.
+      {"10.251.1.1/24",
+       "allowlist entry '10.251.1.1/24': host bits are set; did you mean 10.251.1.0/24 (the network) or "
+       "10.251.1.1/32 (the host alone)?"},
+      {"fd00:1:2:3:4:5:6:7/60",
+       "allowlist entry 'fd00:1:2:3:4:5:6:7/60': host bits are set; did you mean fd00:1:2::/60 (the network) or "
+       "fd00:1:2:3:4:5:6:7/128 (the host alone)?"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(expectThrows([&] { parseIpPrefix(c.first); }), c.second) << c.first;

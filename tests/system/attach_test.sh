@@ -65,6 +65,16 @@ expect_error 2 "^ncxdp attach: --allow: allowlist entry '10.0.0.300/8'" vrx --al
 expect_error 2 "^ncxdp attach: bad --queues '3': '3' is out of range: the interface has 1 RX queue(s)$" vrx --queues 3
 expect_error 2 "^ncxdp attach: bad --queues '0-x'" vrx --queues 0-x
 expect_error 1 'zero-copy refused' vrx --zerocopy
+expect_error 2 "^ncxdp attach: --allow: allowlist entry '10.199.1.2/24': host bits are set; did you mean 10.199.1.0/24 (the network) or 10.199.1.2/32 (the host alone)?" \
+  vrx --allow 10.199.1.2/24
+# Jumbo frames: native XDP (single buffer) refuses them with ERANGE alone; the message must name the
+# MTU, the limit and the ways out.
+ip -n "$TX_NS" link set vtx mtu 9000
+ip -n "$RX_NS" link set vrx mtu 9000
+expect_error 1 "^ncxdp attach: attach XDP to vrx (native mode): .*; the MTU of vrx is 9000, but native XDP needs each frame to fit one [0-9]*-byte page, so the MTU can be at most [0-9]* .*: lower it (ip link set dev vrx mtu 1500) or use --mode generic$" \
+  vrx --mode native
+ip -n "$RX_NS" link set vrx mtu 1500
+ip -n "$TX_NS" link set vtx mtu 1500
 xdp_on vrx && fail "a failed attach left an XDP program on vrx"
 log "OK: usage errors"
 

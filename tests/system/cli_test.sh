@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The command line's contract: bad arguments fail with exactly one line on stderr, nothing on
 # stdout, and a non-zero status (2 for usage errors, 1 for setup errors); --help and --version
-# succeed. Nothing here opens a socket, so it needs neither root nor a namespace.
+# succeed. Nothing here opens a socket, so it needs neither root nor a namespace: every case must
+# fail before capture starts even in a binary that regressed (attach only names a missing interface,
+# listen cases fail in the option parser or when the rings are allocated, before any bind).
 # Usage: cli_test.sh BUILD_DIR (ctest passes it).
 set -euo pipefail
 BUILD="${1:?usage: $0 BUILD_DIR}"
@@ -42,10 +44,24 @@ expect_error 2 "^ncxdp listen: --ring-size 1M is too small" listen --threads 8 -
 expect_error 2 "^ncxdp listen: .*bogus" listen --out bogus
 expect_error 2 "^ncxdp listen: .*jsonl" listen --out "jsonl:$WORK/no/such/dir/x.jsonl"
 expect_error 2 "^ncxdp listen: .*--no-such-option" listen --no-such-option
-expect_error 1 "^ncxdp listen: invalid --bind address '1.2.3'" listen --bind 1.2.3 --out "jsonl:$WORK/x.jsonl"
+expect_error 2 "^ncxdp listen: --ring-size 100G is too large: at most 1G per thread" listen --ring-size 100G
+expect_error 2 "^ncxdp listen: --ring-size 5G is too large: .* at most 2G with 2 thread" listen --threads 2 --ring-size 5G
+expect_error 2 "^ncxdp listen: --bind '1.2.3' is not an IPv4 or IPv6 address (examples: " listen --bind 1.2.3 --out "jsonl:$WORK/x.jsonl"
+expect_error 2 "^ncxdp listen: --bind '999.1.1.1' is not an IPv4 or IPv6 address" listen --bind 999.1.1.1
+expect_error 2 "^ncxdp attach: --allow: allowlist entry '10.251.1.1/24': host bits are set; did you mean 10.251.1.0/24 (the network) or 10.251.1.1/32 (the host alone)?" attach nosuch0 --allow 10.251.1.1/24
 expect_error 2 "^ncxdp replay: file is required" replay
 expect_error 2 "^ncxdp replay: --port" replay x.pcap --port 65536
 expect_error 1 "^ncxdp replay: cannot read 'nope.pcap'" replay nope.pcap
+
+# triage of an input without a single record says so and fails, instead of an empty report.
+: >"$WORK/empty.jsonl"
+printf '\xd4\xc3\xb2\xa1\x02\x00\x04\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff\x00\x00\x01\x00\x00\x00' >"$WORK/empty.pcap"
+mkdir "$WORK/notlogs"
+touch "$WORK/notlogs/passwd" "$WORK/notlogs/hosts"
+expect_error 1 "^ncxdp triage: nothing found in $WORK/empty.pcap: no netconsole datagrams in the capture$" triage "$WORK/empty.pcap"
+expect_error 1 "^ncxdp triage: nothing found in $WORK/empty.jsonl: the file holds no records$" triage "$WORK/empty.jsonl"
+expect_error 1 "^ncxdp triage: nothing found in dir:$WORK/notlogs: no ADDR_PORT.log files (what --out dir: writes), 2 other files$" triage "dir:$WORK/notlogs"
+expect_error 1 "^ncxdp triage: nothing found in dir:/etc: no ADDR_PORT.log files" triage dir:/etc
 
 version=$("$NCXDP" --version)
 [[ "$version" =~ ^ncxdp\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "FAIL: --version printed '$version'" >&2; failures=$((failures + 1)); }

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <xdp/libxdp.h>
@@ -63,6 +64,31 @@ std::uint32_t attachedProgramId(int ifindex, const std::string& context) {
   return 0;
 }
 
+// The interface's MTU, or 0 when it cannot be read.
+int interfaceMtu(const std::string& ifname) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  ifreq req{};
+  ifname.copy(req.ifr_name, IFNAMSIZ - 1);
+  const int mtu = ioctl(fd, SIOCGIFMTU, &req) == 0 ? req.ifr_mtu : 0;
+  close(fd);
+  return mtu;
+}
+
+// Native XDP without multi-buffer support (ours) needs every frame in one page, after the
+// headroom XDP reserves and the skb_shared_info the kernel keeps at the end: 3506 bytes of MTU on
+// veth with 4 KiB pages, a little less on some drivers. The kernel says only ERANGE.
+std::string mtuAdvice(const std::string& ifname) {
+  const int mtu = interfaceMtu(ifname);
+  const long page = sysconf(_SC_PAGESIZE);
+  const long limit = page - 256 /* XDP_PACKET_HEADROOM */ - 14 /* Ethernet */ - 320 /* skb_shared_info */;
+  std::string out = "; native XDP needs each frame to fit one " + std::to_string(page) +
+                    "-byte page, so the MTU can be at most " + std::to_string(limit) +
+                    " (on veth; a little less on some drivers)";
+  if (mtu > 0) out = "; the MTU of " + ifname + " is " + std::to_string(mtu) + ", but" + out.substr(1);
+  return out + ": lower it (ip link set dev " + ifname + " mtu 1500) or use --mode generic";
+}
+
 [[noreturn]] void failAlreadyAttached(const std::string& ifname, std::uint32_t id) {
   throw std::runtime_error(ifname + " already has an XDP program attached (id " + std::to_string(id) +
                            "); detach it first (ip link set dev " + ifname + " xdp off)");
@@ -109,8 +135,18 @@ IpPrefix parseIpPrefix(std::string_view text) {
     }
     prefix.length = length;
   }
-  // LPM lookups ignore host bits anyway; clearing them makes "10.1.2.3/8" and "10.0.0.0/8" one entry.
+  // "10.251.1.1/24" is most likely a host address with the wrong length or a network with a typo:
+  // either way a silent fix would allow something else than the operator thinks, so say which.
+  const std::array<std::uint8_t, 16> given = prefix.addr;
   clearHostBits(prefix);
+  if (prefix.addr != given) {
+    char network[INET6_ADDRSTRLEN] = {};
+    inet_ntop(prefix.family, prefix.addr.data(), network, sizeof network);
+    const std::uint32_t hostLength = prefix.family == AF_INET ? 32 : 128;
+    throw std::runtime_error(badPrefix(
+        text, "host bits are set; did you mean " + std::string(network) + "/" + std::to_string(prefix.length) +
+                  " (the network) or " + address + "/" + std::to_string(hostLength) + " (the host alone)?"));
+  }
   return prefix;
 }
 
@@ -228,14 +264,21 @@ void XdpProgram::attach(const std::string& ifname, XdpMode mode) {
   if (err != 0 && mode == XdpMode::Auto && err != EBUSY && err != EEXIST) {
     char text[128];
     libbpf_strerror(err, text, sizeof(text));
-    std::fprintf(stderr, "ncxdp: %s: native XDP failed (%s), falling back to generic XDP (slower)\n",
-                 ifname.c_str(), text);
+    const std::string why =
+        err == ERANGE ? ", the MTU " + std::to_string(interfaceMtu(ifname)) + " is too large for it" : "";
+    std::fprintf(stderr, "ncxdp: %s: native XDP failed (%s%s), falling back to generic XDP (slower)\n",
+                 ifname.c_str(), text, why.c_str());
     effective = XdpMode::Generic;
     err = linkCreate(ifindex, XDP_FLAGS_SKB_MODE);
   }
   if (err == EBUSY || err == EEXIST) {
     // Someone attached between our query and our attach.
     if (std::uint32_t id = attachedProgramId(ifindex, context); id != 0) failAlreadyAttached(ifname, id);
+  }
+  if (err == ERANGE && effective == XdpMode::Native) {
+    char text[128];
+    libbpf_strerror(err, text, sizeof(text));
+    throw std::runtime_error(context + " (native mode): " + text + mtuAdvice(ifname));
   }
   if (err != 0) fail(context + " (" + std::string(xdpModeName(effective)) + " mode)", err);
   ifname_ = ifname;

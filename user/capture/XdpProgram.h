@@ -30,7 +30,8 @@ struct IpPrefix {
   std::uint32_t length = 0;             // prefix length in bits
 };
 
-// Throws std::runtime_error naming the text and what is wrong with it.
+// Throws std::runtime_error naming the text and what is wrong with it, host bits set included
+// ("10.1.2.3/24": did you mean 10.1.2.0/24 or 10.1.2.3/32?).
 IpPrefix parseIpPrefix(std::string_view text);
 
 struct XdpConfig {

@@ -1,5 +1,8 @@
 #include "cli/Options.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -133,6 +136,14 @@ void addMetrics(CLI::App& sub, MetricsArgs& m) {
                  "Export per-sender series for at most N of the busiest senders (default 0: none)")
       ->check(CLI::Range(std::size_t(0), std::size_t(10000)))
       ->type_name("N");
+}
+
+// --bind takes a literal address (no names: a receiver must not depend on DNS at boot), IPv6
+// optionally in brackets.
+bool isIpAddress(std::string text) {
+  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);
+  unsigned char buf[sizeof(in6_addr)];
+  return inet_pton(AF_INET, text.c_str(), buf) == 1 || inet_pton(AF_INET6, text.c_str(), buf) == 1;
 }
 
 std::vector<std::uint16_t> uniquePorts(const std::vector<int>& ports) {
@@ -300,6 +311,14 @@ int parseOptions(int argc, char** argv, Options& out) {
                  out.commandName(), common.ringSize.c_str(), Pipeline::kMinRingBytes >> 10);
     return kUsageError;
   }
+  if (out.ringBytes / out.captureThreads() > Pipeline::kMaxRingBytes) {
+    std::fprintf(stderr,
+                 "ncxdp %s: --ring-size %s is too large: at most %zuG per thread, so at most %zuG with %zu "
+                 "thread(s) (try --help)\n",
+                 out.commandName(), common.ringSize.c_str(), Pipeline::kMaxRingBytes >> 30,
+                 (Pipeline::kMaxRingBytes >> 30) * out.captureThreads(), out.captureThreads());
+    return kUsageError;
+  }
   if (out.command != Command::Replay) {
     const MetricsArgs& m = out.command == Command::Listen ? listenMetrics : attachMetrics;
     if (m.serve->count() > 0) {
@@ -319,6 +338,13 @@ int parseOptions(int argc, char** argv, Options& out) {
     }
   }
   if (out.command == Command::Listen) {
+    if (!isIpAddress(out.listen.bindAddress)) {
+      std::fprintf(stderr,
+                   "ncxdp listen: --bind '%s' is not an IPv4 or IPv6 address (examples: 0.0.0.0, ::, 10.0.0.1, "
+                   "fd00::1; :: takes IPv4 and IPv6) (try --help)\n",
+                   out.listen.bindAddress.c_str());
+      return kUsageError;
+    }
     out.listen.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);
     out.listen.verbose = out.verbose;
     out.listen.decoder = out.decoder;

@@ -153,6 +153,24 @@ bool isCapture(const std::string& path) {
   return le == 0xa1b2c3d4 || le == 0xd4c3b2a1 || le == 0xa1b23c4d || le == 0x4d3cb2a1 || le == 0x0a0d0d0a;
 }
 
+// Why an input gave no records, in the words of what the user can check.
+std::string emptyInputReason(const std::string& spec, const TriageCommandOptions& options, std::uint64_t files,
+                             std::uint64_t otherFiles) {
+  if (spec.rfind("nats://", 0) == 0) return "the stream holds no records";
+  struct stat st;
+  const bool dir = spec.rfind("dir:", 0) == 0 || (::stat(spec.c_str(), &st) == 0 && S_ISDIR(st.st_mode));
+  if (dir && files == 0)
+    return "no ADDR_PORT.log files (what --out dir: writes), " + std::to_string(otherFiles) + " other files";
+  if (dir) return std::to_string(files) + " ADDR_PORT.log files, all empty";
+  if (spec != "-" && isCapture(spec)) {
+    std::string ports;
+    for (std::uint16_t p : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(p);
+    return ports.empty() ? "no netconsole datagrams in the capture"
+                         : "no netconsole datagrams to port(s) " + ports + " in the capture (see --port)";
+  }
+  return spec == "-" ? "stdin was empty" : "the file holds no records";
+}
+
 }  // namespace
 
 void TriageCommand::readInput(const std::string& spec, const TriageCommandOptions& options,
@@ -193,12 +211,25 @@ int TriageCommand::run(const TriageCommandOptions& options) {
   std::vector<std::string> inputs = options.inputs;
   inputs.insert(inputs.end(), options.from.begin(), options.from.end());
   for (const std::string& spec : inputs) {
+    const TriageInputStats before = stats;
     try {
       readInput(spec, options, triage, stats);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ncxdp triage: %s\n", e.what());
       return 1;
     }
+    // An empty report would read as "no crashes"; an input without records is more likely the
+    // wrong file, folder or port.
+    if (stats.records == before.records)
+      std::fprintf(stderr, "ncxdp triage: nothing found in %s: %s\n", spec.c_str(),
+                   emptyInputReason(spec, options, stats.files - before.files,
+                                    stats.skippedFiles - before.skippedFiles)
+                       .c_str());
+  }
+  if (stats.records == 0) {
+    // Exit 1 and no report: nothing was triaged (README, "Exit status").
+    if (inputs.size() > 1) std::fprintf(stderr, "ncxdp triage: no records in any input, no report written\n");
+    return 1;
   }
   triage.finish();
   if (options.verbose || stats.badLines != 0)

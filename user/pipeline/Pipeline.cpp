@@ -33,6 +33,10 @@ Pipeline::Pipeline(std::size_t producers, std::size_t ringBytesTotal,
     throw std::runtime_error("ring size " + std::to_string(ringBytesTotal) + " bytes is too small for " +
                              std::to_string(producers) + " thread(s): need at least " +
                              std::to_string(kMinRingBytes >> 10) + " KiB per thread");
+  if (share > kMaxRingBytes)
+    throw std::runtime_error("ring size " + std::to_string(ringBytesTotal) + " bytes is too large for " +
+                             std::to_string(producers) + " thread(s): at most " +
+                             std::to_string(kMaxRingBytes >> 20) + " MiB per thread");
   const std::size_t perRing = std::bit_floor(share);
   rings_.reserve(producers);
   for (std::size_t i = 0; i < producers; ++i) rings_.push_back(std::make_unique<Lane>(perRing));

@@ -48,10 +48,12 @@ class Pipeline {
   static constexpr std::size_t kDefaultRingBytes = std::size_t(64) << 20;
   // Smallest ring per producer: the decoder emits messages up to 64 KiB, which must fit.
   static constexpr std::size_t kMinRingBytes = std::size_t(256) << 10;
+  // Largest ring per producer (the ring's 32-bit record offsets and its 1 GiB limit).
+  static constexpr std::size_t kMaxRingBytes = std::size_t(1) << 30;
 
   // Splits ringBytesTotal evenly over `producers` rings, each rounded down to a power of two so
   // the total stays within the budget. Throws std::runtime_error when a ring would be smaller
-  // than kMinRingBytes or there are no sinks.
+  // than kMinRingBytes or larger than kMaxRingBytes, or there are no sinks.
   Pipeline(std::size_t producers, std::size_t ringBytesTotal, std::vector<std::unique_ptr<Sink>> sinks);
   // Stops and joins the sink thread if finish() was not called (error paths).
   ~Pipeline();
