@@ -180,6 +180,13 @@ TEST(PipelineTest, RejectsBadConfiguration) {
   EXPECT_THROW(Pipeline(2, Pipeline::kMinRingBytes, sinksFor({&a})), std::runtime_error);
   EXPECT_THROW(Pipeline(1, Pipeline::kMinRingBytes, {}), std::runtime_error);
   EXPECT_THROW(Pipeline(0, Pipeline::kMinRingBytes, sinksFor({&a})), std::runtime_error);
+  // Too large: a clear message, not the ring's internal one (issue 13, --ring-size 100G).
+  try {
+    Pipeline(2, 5 * Pipeline::kMaxRingBytes, sinksFor({&a}));
+    FAIL() << "a 2.5 GiB ring per thread was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "ring size 5368709120 bytes is too large for 2 thread(s): at most 1024 MiB per thread");
+  }
 }
 
 TEST(PipelineTest, ThrowingSinkDoesNotStallProducers) {
