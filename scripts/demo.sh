@@ -5,7 +5,8 @@
 # targets and plain ones. The fleet replays its boot logs and then fails: oopses with call traces
 # (the same bug on several hosts), a WARNING, panics, long lines cut into fragments (sent out of
 # order), and lost messages (gaps). ncxdp receives it all, prints it, writes JSON lines and one
-# file per host; the demo shows what was captured and checks it against the generator's manifest.
+# file per host; the demo shows what was captured, checks it against the generator's manifest,
+# and ends with `ncxdp triage` of the capture: which crashes, on which hosts. Exit status 0.
 # Everything is created here and removed on exit; nothing touches the host's network.
 set -euo pipefail
 build=${1:-build}
@@ -91,7 +92,11 @@ jq -rs '
 say "checked against what the generator sent (ncxdp-storm check --manifest)"
 "$storm" check --manifest "$work/manifest.json" "$work/records.jsonl" | sed 's/^/  /'
 say "one file per host in dir:hosts/ (named from address and port only)"
-ls "$work/hosts" | head -8 | sed 's/^/  /'
+# sed, not head: a reader that stops early would kill the writer with SIGPIPE, and under pipefail
+# the demo would "fail" after a perfect run.
+ls "$work/hosts" | sed -n '1,8s/^/  /p'
 echo "  ... $(ls "$work/hosts" | wc -l) files"
 say "a record as JSON (docs/record-format.md)"
-jq -c 'select(.dict != null and (.dict | length) > 2)' "$work/records.jsonl" | head -1
+jq -cn 'first(inputs | select(.dict != null and (.dict | length) > 2))' "$work/records.jsonl"
+say "the question that comes next, what crashed and where: ncxdp triage records.jsonl"
+"$ncxdp" triage --top 5 "$work/records.jsonl"

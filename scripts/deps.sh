@@ -12,7 +12,7 @@ packages=(
   libcli11-dev libpcap-dev prometheus-cpp-dev nlohmann-json3-dev
   # tests: GoogleTest, libFuzzer/sanitizer runtimes, namespaces, captures, JSON checks
   googletest libgtest-dev libgmock-dev libclang-rt-14-dev libbenchmark-dev
-  iproute2 tcpdump jq procps iputils-ping netcat-openbsd valgrind
+  iproute2 tcpdump jq procps iputils-ping netcat-openbsd valgrind curl
   # capture benchmarks: veth offloads and threaded NAPI, CPU pinning (util-linux), the storm checker
   ethtool util-linux
   # metrics: a real Prometheus server and promtool for the exporter tests
