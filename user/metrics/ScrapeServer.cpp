@@ -182,11 +182,15 @@ void ScrapeServer::run() {
     pushOut(c);
   };
 
+  // Out of descriptors, accept() fails while the listening socket stays readable: stop watching
+  // it for a moment rather than spin.
+  auto acceptPausedUntil = Clock::time_point::min();
   for (;;) {
     fds.clear();
     fds.push_back({stopFd_, POLLIN, 0});
-    fds.push_back({listenFd_, POLLIN, 0});
-    auto next = Clock::time_point::max();
+    const bool accepting = Clock::now() >= acceptPausedUntil;
+    fds.push_back({listenFd_, short(accepting ? POLLIN : 0), 0});
+    auto next = accepting ? Clock::time_point::max() : acceptPausedUntil;
     for (const Connection& c : conns) {
       fds.push_back({c.fd, short(c.responding ? POLLOUT : POLLIN), 0});
       next = std::min(next, c.deadline);
@@ -238,7 +242,10 @@ void ScrapeServer::run() {
         const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
           if (errno == EINTR || errno == ECONNABORTED) continue;
-          break;  // EAGAIN, or out of descriptors: the backlog keeps the rest for later
+          // Out of descriptors: the backlog keeps the rest for later.
+          if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+            acceptPausedUntil = now + std::chrono::milliseconds(100);
+          break;
         }
         std::size_t open = 0;
         for (const Connection& c : conns) open += c.fd >= 0 ? 1 : 0;
