@@ -90,12 +90,13 @@ summary_check() {
   log "OK: $sink: $records records = $WRITTEN written + $LOST lost ($reason)"
 }
 
-# --- 1. the disk fills: jsonl, dir and the NATS spill file on a 1 MiB tmpfs with 300 KB filler ---
+# --- 1. the disk fills: jsonl, dir, the NATS spill file and stdout (text, redirected with '>', so
+# without O_APPEND) on a 1 MiB tmpfs with 300 KB filler ---
 PORT=6666
 MPORT=9671
 DEAD="nats://127.0.0.1:1?buffer=1M&drain=500&spill=$MNT/spill.jsonl"
 ip netns exec "$RX_NS" "$NCXDP" listen --port "$PORT" -v --metrics "127.0.0.1:$MPORT" \
-  --out "jsonl:$MNT/x.jsonl" --out "dir:$MNT/d" --out "$DEAD" 2>"$WORK/full.err" &
+  --out "jsonl:$MNT/x.jsonl" --out "dir:$MNT/d" --out "$DEAD" --out text >"$MNT/stdout.txt" 2>"$WORK/full.err" &
 RX_PID=$!
 PIDS+=("$RX_PID")
 wait_udp_listener "$RX_NS" "$PORT"
@@ -113,7 +114,7 @@ wait_exit "$RX_PID" 30
 
 # Whole records first (what main got wrong), then the counts.
 jq -c . "$MNT/x.jsonl" >"$WORK/x.parsed" || fail "x.jsonl holds a line that is not JSON"
-for f in "$MNT"/d/*.log; do
+for f in "$MNT"/d/*.log "$MNT/stdout.txt"; do
   [[ -z "$(tail -c 1 "$f")" ]] || fail "$f ends mid-line"
 done
 summary_check "$WORK/full.err" jsonl 1 no_space
@@ -150,6 +151,17 @@ fi
 [[ $(wc -l <"$MNT/spill.jsonl") -eq $spill_written ]] ||
   fail "spill.jsonl has $(wc -l <"$MNT/spill.jsonl") lines, the summary says $spill_written spilled"
 log "OK: spill file: $spill_written whole JSON records"
+
+summary_check "$WORK/full.err" text 1 no_space
+text_written=$WRITTEN
+[[ $(wc -l <"$MNT/stdout.txt") -eq $text_written ]] ||
+  fail "stdout.txt has $(wc -l <"$MNT/stdout.txt") lines, the summary says $text_written written"
+bad=$(grep -cvE "^$ts ${TX_V4[0]//./\\.}:7|^$ts ${TX_V4[1]//./\\.}:7" "$MNT/stdout.txt" || true)
+[[ $bad -eq 0 ]] || fail "stdout.txt: $bad lines do not start like a record (a hole or a fragment)"
+[[ $(grep -cE "$ts.*$ts" "$MNT/stdout.txt" || true) -eq 0 ]] || fail "stdout.txt: two records on one line"
+[[ $(grep -c ":710[01] " "$MNT/stdout.txt" || true) -eq 10 ]] ||
+  fail "stdout.txt: records sent after space came back are missing"
+log "OK: stdout.txt: $text_written whole lines"
 
 # The metrics said the same before exit (the NATS output only settles at exit).
 [[ $(metric "$PROM" ncxdp_sink_dropped_records_total 'output="0"' 'reason="no_space"') -eq $jsonl_lost ]] ||
