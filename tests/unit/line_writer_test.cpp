@@ -126,7 +126,8 @@ TEST(LineWriterTest, CutRecordInAPipeIsFinishedBeforeTheNextOne) {
 }
 
 TEST(LineWriterTest, BrokenPipeLosesTheBatchAndAbandonCountsACutRecord) {
-  struct sigaction ignore {}, old{};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   ASSERT_EQ(::sigaction(SIGPIPE, &ignore, &old), 0);
   int fds[2];

@@ -96,8 +96,8 @@ TEST(MetricsEndpoint, ScrapeAnswersWithinASecondWhileHundredConnectionsIdle) {
   std::string reply;
   char buf[4096];
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          start + std::chrono::seconds(1) - std::chrono::steady_clock::now())
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(start + std::chrono::seconds(1) -
+                                                                            std::chrono::steady_clock::now())
                           .count();
     pollfd p{fd, POLLIN, 0};
     ASSERT_GT(left, 0) << "no complete answer within 1 s; got: " << reply;

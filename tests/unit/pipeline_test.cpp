@@ -185,7 +185,8 @@ TEST(PipelineTest, RejectsBadConfiguration) {
     Pipeline(2, 5 * Pipeline::kMaxRingBytes, sinksFor({&a}));
     FAIL() << "a 2.5 GiB ring per thread was accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_STREQ(e.what(), "ring size 5368709120 bytes is too large for 2 thread(s): at most 1024 MiB per thread");
+    EXPECT_STREQ(e.what(),
+                 "ring size 5368709120 bytes is too large for 2 thread(s): at most 1024 MiB per thread");
   }
 }
 

@@ -34,14 +34,17 @@ struct Client {
     if (fd >= 0) ::close(fd);
   }
   Client(Client&& o) noexcept : fd(o.fd) { o.fd = -1; }
-  void send(const std::string& s) const { ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size())); }
+  void send(const std::string& s) const {
+    ASSERT_EQ(::send(fd, s.data(), s.size(), MSG_NOSIGNAL), ssize_t(s.size()));
+  }
   // Everything until the server closes, or "" after `limit`.
   std::string readAll(std::chrono::milliseconds limit) const {
     std::string out;
     const auto deadline = Clock::now() + limit;
     char buf[4096];
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
       if (left <= 0) return "";
       pollfd p{fd, POLLIN, 0};
       if (::poll(&p, 1, int(left)) <= 0) return "";
@@ -59,8 +62,8 @@ struct Client {
   }
 };
 
-std::string scrape(std::uint16_t port, std::chrono::milliseconds limit, const std::string& request =
-                                                                              "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n") {
+std::string scrape(std::uint16_t port, std::chrono::milliseconds limit,
+                   const std::string& request = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n") {
   Client c(port);
   c.send(request);
   return c.readAll(limit);

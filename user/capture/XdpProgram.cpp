@@ -143,9 +143,10 @@ IpPrefix parseIpPrefix(std::string_view text) {
     char network[INET6_ADDRSTRLEN] = {};
     inet_ntop(prefix.family, prefix.addr.data(), network, sizeof network);
     const std::uint32_t hostLength = prefix.family == AF_INET ? 32 : 128;
-    throw std::runtime_error(badPrefix(
-        text, "host bits are set; did you mean " + std::string(network) + "/" + std::to_string(prefix.length) +
-                  " (the network) or " + address + "/" + std::to_string(hostLength) + " (the host alone)?"));
+    throw std::runtime_error(badPrefix(text, "host bits are set; did you mean " + std::string(network) + "/" +
+                                                 std::to_string(prefix.length) + " (the network) or " +
+                                                 address + "/" + std::to_string(hostLength) +
+                                                 " (the host alone)?"));
   }
   return prefix;
 }

@@ -339,10 +339,11 @@ int parseOptions(int argc, char** argv, Options& out) {
   }
   if (out.command == Command::Listen) {
     if (!isIpAddress(out.listen.bindAddress)) {
-      std::fprintf(stderr,
-                   "ncxdp listen: --bind '%s' is not an IPv4 or IPv6 address (examples: 0.0.0.0, ::, 10.0.0.1, "
-                   "fd00::1; :: takes IPv4 and IPv6) (try --help)\n",
-                   out.listen.bindAddress.c_str());
+      std::fprintf(
+          stderr,
+          "ncxdp listen: --bind '%s' is not an IPv4 or IPv6 address (examples: 0.0.0.0, ::, 10.0.0.1, "
+          "fd00::1; :: takes IPv4 and IPv6) (try --help)\n",
+          out.listen.bindAddress.c_str());
       return kUsageError;
     }
     out.listen.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);

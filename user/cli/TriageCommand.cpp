@@ -154,8 +154,8 @@ bool isCapture(const std::string& path) {
 }
 
 // Why an input gave no records, in the words of what the user can check.
-std::string emptyInputReason(const std::string& spec, const TriageCommandOptions& options, std::uint64_t files,
-                             std::uint64_t otherFiles) {
+std::string emptyInputReason(const std::string& spec, const TriageCommandOptions& options,
+                             std::uint64_t files, std::uint64_t otherFiles) {
   if (spec.rfind("nats://", 0) == 0) return "the stream holds no records";
   struct stat st;
   const bool dir = spec.rfind("dir:", 0) == 0 || (::stat(spec.c_str(), &st) == 0 && S_ISDIR(st.st_mode));

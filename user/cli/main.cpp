@@ -136,9 +136,9 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
   for (const SinkReport& s : p.sinks) {
     const SinkStats& st = s.stats;
-    std::string detail = st.remote ? std::to_string(st.delivered) + " delivered, " +
-                                         std::to_string(st.spilled) + " spilled"
-                                   : std::to_string(st.written) + " written";
+    std::string detail =
+        st.remote ? std::to_string(st.delivered) + " delivered, " + std::to_string(st.spilled) + " spilled"
+                  : std::to_string(st.written) + " written";
     detail += ", " + std::to_string(st.dropped.total()) + " lost";
     if (st.dropped.total() != 0) detail += " (" + st.dropped.text() + ")";
     std::fprintf(stderr, "  out %s: %" PRIu64 " records, %s, %" PRIu64 " write errors%s%s\n", s.name.c_str(),

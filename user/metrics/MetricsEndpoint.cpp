@@ -62,10 +62,12 @@ std::string MetricsEndpoint::parseAddress(std::string_view text) {
 }
 
 MetricsEndpoint::MetricsEndpoint(const std::string& address,
-                                 std::shared_ptr<prometheus::Collectable> collectable, ScrapeServer::Limits limits)
+                                 std::shared_ptr<prometheus::Collectable> collectable,
+                                 ScrapeServer::Limits limits)
     : address_(address), collectable_(std::move(collectable)) {
   try {
-    server_ = std::make_unique<ScrapeServer>(address_, [this](const ScrapeServer::Stats& st) { return render(st); }, limits);
+    server_ = std::make_unique<ScrapeServer>(
+        address_, [this](const ScrapeServer::Stats& st) { return render(st); }, limits);
   } catch (const std::exception& e) {
     throw std::runtime_error("cannot serve metrics on " + address_ + ": " + e.what() +
                              " (is the port in use? pick another with --metrics ADDR:PORT)");

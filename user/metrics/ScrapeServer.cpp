@@ -33,7 +33,8 @@ socklen_t parseListenAddress(const std::string& text, sockaddr_storage& out) {
   const char* p = text.data() + colon + 1;
   const char* end = text.data() + text.size();
   const auto [stop, ec] = std::from_chars(p, end, port);
-  if (ec != std::errc() || stop != end || port > 65535) throw std::runtime_error("bad port in '" + text + "'");
+  if (ec != std::errc() || stop != end || port > 65535)
+    throw std::runtime_error("bad port in '" + text + "'");
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(&out);
@@ -159,7 +160,8 @@ void ScrapeServer::run() {
     const std::string_view method = line.substr(0, sp1);
     const std::string_view target =
         sp2 == std::string_view::npos ? std::string_view{} : line.substr(sp1 + 1, sp2 - sp1 - 1);
-    const std::string_view version = sp2 == std::string_view::npos ? std::string_view{} : line.substr(sp2 + 1);
+    const std::string_view version =
+        sp2 == std::string_view::npos ? std::string_view{} : line.substr(sp2 + 1);
     const std::string_view path = target.substr(0, target.find('?'));
     const bool head = method == "HEAD";
     if (version.substr(0, 7) != "HTTP/1.") {
@@ -167,7 +169,8 @@ void ScrapeServer::run() {
       c.out = response("400 Bad Request", "", "text/plain", "bad request\n", true);
     } else if (method != "GET" && !head) {
       ++badRequests_;
-      c.out = response("405 Method Not Allowed", "Allow: GET, HEAD\r\n", "text/plain", "only GET and HEAD\n", true);
+      c.out = response("405 Method Not Allowed", "Allow: GET, HEAD\r\n", "text/plain", "only GET and HEAD\n",
+                       true);
     } else if (path != "/metrics") {
       ++badRequests_;
       c.out = response("404 Not Found", "", "text/plain", "metrics are at /metrics\n", !head);
@@ -222,7 +225,8 @@ void ScrapeServer::run() {
           }
           if (c.in.size() > limits_.maxRequestBytes) {
             ++badRequests_;
-            c.out = response("431 Request Header Fields Too Large", "", "text/plain", "request too large\n", true);
+            c.out = response("431 Request Header Fields Too Large", "", "text/plain", "request too large\n",
+                             true);
             c.responding = true;
             c.deadline = now + limits_.responseTimeout;
             pushOut(c);

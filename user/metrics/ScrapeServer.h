@@ -40,7 +40,8 @@ class ScrapeServer {
   // address: "IPV4:PORT" or "[IPV6]:PORT" (MetricsEndpoint::parseAddress). Binds and listens
   // now, then serves on its own thread. Throws std::runtime_error naming the address and errno.
   ScrapeServer(const std::string& address, Render render, Limits limits);
-  ScrapeServer(const std::string& address, Render render) : ScrapeServer(address, std::move(render), Limits{}) {}
+  ScrapeServer(const std::string& address, Render render)
+      : ScrapeServer(address, std::move(render), Limits{}) {}
   // Stops the thread and closes every connection.
   ~ScrapeServer();
   ScrapeServer(const ScrapeServer&) = delete;

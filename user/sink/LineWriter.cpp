@@ -51,8 +51,8 @@ LineWriter::Outcome LineWriter::write(int fd, std::string_view lines, std::uint6
   return out;
 }
 
-LineWriter::Outcome LineWriter::settle(int fd, std::string_view lines, std::uint64_t records, std::size_t done,
-                                       int err) {
+LineWriter::Outcome LineWriter::settle(int fd, std::string_view lines, std::uint64_t records,
+                                       std::size_t done, int err) {
   Outcome out;
   out.err = err;
   const std::string_view sent = lines.substr(0, done);
