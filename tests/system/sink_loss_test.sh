@@ -24,6 +24,7 @@ MNT="$WORK/mnt"
 mkdir "$MNT"
 mount -t tmpfs -o size=1m ncxdp-full "$MNT" || skip "cannot mount a tmpfs"
 # Unmounted before lib.sh's cleanup removes $WORK (keeping the test's exit status for it).
+# shellcheck disable=SC2154 # rc is assigned inside the trap
 trap 'rc=$?; umount -l "$MNT" 2>/dev/null || true; (exit $rc); cleanup' EXIT
 head -c 300000 /dev/zero >"$MNT/filler"
 
