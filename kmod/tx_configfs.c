@@ -587,16 +587,11 @@ static const struct config_item_type ncx_target_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-static void init_target_group(struct ncx_target *nt, const char *name)
+void ncx_configfs_init_target(struct ncx_target *nt, const char *name)
 {
 	config_group_init_type_name(&nt->group, name, &ncx_target_type);
 	config_group_init_type_name(&nt->userdata_group, "userdata", &userdata_type);
 	configfs_add_default_group(&nt->userdata_group, &nt->group);
-}
-
-void ncx_configfs_name_param_target(struct ncx_target *nt, int index)
-{
-	config_item_set_name(&nt->group.cg_item, "%s%d", NCX_CMDLINE_PREFIX, index);
 }
 
 /* The parameter target called @name that has no configfs directory yet. */
@@ -625,17 +620,16 @@ static struct config_group *ncx_make_target(struct config_group *group, const ch
 	if (!strncmp(name, NCX_CMDLINE_PREFIX, strlen(NCX_CMDLINE_PREFIX))) {
 		nt = find_param_target(name);
 		if (nt) {
-			/* The boot target becomes a configfs one: rmdir will free it. */
-			init_target_group(nt, name);
+			/* The boot target becomes a configfs one: the reference it was created
+			 * with (ncx_target_alloc) now belongs to configfs, and rmdir drops it. */
 			nt->in_configfs = true;
 			return &nt->group;
 		}
 	}
 
-	nt = ncx_target_alloc();
+	nt = ncx_target_alloc(name);
 	if (!nt)
 		return ERR_PTR(-ENOMEM);
-	init_target_group(nt, name);
 	nt->in_configfs = true;
 	mutex_lock(&ncx_config_mutex);
 	spin_lock_irqsave(&ncx_targets_lock, flags);
@@ -654,7 +648,8 @@ static void ncx_drop_target(struct config_group *group, struct config_item *item
 	spin_lock_irqsave(&ncx_targets_lock, flags);
 	list_del(&nt->list);
 	spin_unlock_irqrestore(&ncx_targets_lock, flags);
-	/* Never enabled, or disabled by the user or the netdev notifier: nothing to undo. */
+	/* Never enabled, or disabled by the user or the netdev notifier: nothing to undo. A
+	 * notifier still releasing netpoll holds its own reference (see tx_core.c). */
 	if (nt->enabled)
 		ncx_target_disable(nt);
 	mutex_unlock(&ncx_config_mutex);
