@@ -35,6 +35,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/ctype.h>
 #include <linux/etherdevice.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -421,6 +422,10 @@ static ssize_t userdatum_value_store(struct config_item *item, const char *buf, 
 	if (ret < 0)
 		return ret;
 	trim_newline(value, sizeof(value));
+	/* A newline inside the value would start a dictionary line of its own on the wire
+	 * ("a\n SUBSYSTEM=spoof"): refused. */
+	if (strchr(value, '\n'))
+		return -EINVAL;
 
 	mutex_lock(&ncx_subsys.su_mutex);
 	mutex_lock(&ncx_config_mutex);
@@ -530,10 +535,15 @@ static struct config_item *userdatum_make_item(struct config_group *group, const
 {
 	struct ncx_target *nt = userdata_target(group);
 	struct ncx_userdatum *udm;
+	const char *c;
 	bool full;
 
 	if (strlen(name) > NCX_EXTRADATA_NAME_LEN)
 		return ERR_PTR(-ENAMETOOLONG);
+	/* " key=value": '=' or whitespace in the key would change how receivers split it. */
+	for (c = name; *c; c++)
+		if (*c == '=' || isspace((unsigned char)*c))
+			return ERR_PTR(-EINVAL);
 	mutex_lock(&ncx_config_mutex);
 	full = count_extradata_entries(nt) >= NCX_EXTRADATA_ITEMS;
 	mutex_unlock(&ncx_config_mutex);

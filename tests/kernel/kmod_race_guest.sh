@@ -19,6 +19,14 @@ done
 kh_log "race: $i unregister/rmmod iterations"
 kh_insmod ncxdp_tx
 kh_cfs_target ncxdp_tx live extended=1 "remote_ip=$KH_HOST_V4" remote_port=6666 "remote_mac=$KH_HOST_MAC"
+# Userdata that would inject dictionary lines is refused (EINVAL).
+U=/sys/kernel/config/ncxdp_tx/live/userdata
+for key in "a=b" "a b" "$(printf 'a\tb')"; do
+	mkdir "$U/$key" 2>/dev/null && kh_error "userdata key '$key' accepted"
+done
+mkdir $U/k || kh_error "mkdir userdata k"
+printf 'a\n SUBSYSTEM=spoof\nb\n' >$U/k/value 2>/dev/null && kh_error "userdata value with a newline accepted"
+rmdir $U/k
 # 2. The device unregisters while its enabled target is rmdir'ed, with a varying head start.
 T=/sys/kernel/config/ncxdp_tx/race
 i=0
