@@ -77,7 +77,9 @@ extern spinlock_t ncx_targets_lock;
 /* Serialises configuration changes (configfs stores, enable and disable), which may sleep. */
 extern struct mutex ncx_config_mutex;
 
-struct ncx_target *ncx_target_alloc(void);
+/* A target named @name holding one reference (its config_item's kref); see tx_core.c. */
+struct ncx_target *ncx_target_alloc(const char *name);
+/* Called by the config_item release only, when the last reference goes. */
 void ncx_target_free(struct ncx_target *nt);
 /* Sets up netpoll and starts sending; under ncx_config_mutex. 0 or -errno. */
 int ncx_target_enable(struct ncx_target *nt);
@@ -99,8 +101,8 @@ extern bool ncx_tx_stuck;
 
 int ncx_configfs_init(void);
 void ncx_configfs_exit(void);
-/* Names a parameter target "cmdline<index>" so that mkdir can attach configfs to it. */
-void ncx_configfs_name_param_target(struct ncx_target *nt, int index);
+/* Initialises @nt's config groups (reference count 1) under @name. */
+void ncx_configfs_init_target(struct ncx_target *nt, const char *name);
 
 int ncx_dump_init(void);
 void ncx_dump_exit(void);

@@ -213,7 +213,7 @@ static bool valid_dev_name(const char *s, size_t len)
 
 	/* The kernel's dev_valid_name(): no '/', ':' (handled by the caller) or whitespace. */
 	for (i = 0; i < len; i++)
-		if (s[i] == '/' || s[i] <= ' ' || s[i] == 0x7f)
+		if (s[i] == '/' || (unsigned char)s[i] <= ' ' || s[i] == 0x7f)
 			return false;
 	return true;
 }

@@ -35,6 +35,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitops.h>
+#include <linux/ctype.h>
 #include <linux/etherdevice.h>
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -421,6 +422,10 @@ static ssize_t userdatum_value_store(struct config_item *item, const char *buf, 
 	if (ret < 0)
 		return ret;
 	trim_newline(value, sizeof(value));
+	/* A newline inside the value would start a dictionary line of its own on the wire
+	 * ("a\n SUBSYSTEM=spoof"): refused. */
+	if (strchr(value, '\n'))
+		return -EINVAL;
 
 	mutex_lock(&ncx_subsys.su_mutex);
 	mutex_lock(&ncx_config_mutex);
@@ -530,10 +535,15 @@ static struct config_item *userdatum_make_item(struct config_group *group, const
 {
 	struct ncx_target *nt = userdata_target(group);
 	struct ncx_userdatum *udm;
+	const char *c;
 	bool full;
 
 	if (strlen(name) > NCX_EXTRADATA_NAME_LEN)
 		return ERR_PTR(-ENAMETOOLONG);
+	/* " key=value": '=' or whitespace in the key would change how receivers split it. */
+	for (c = name; *c; c++)
+		if (*c == '=' || isspace((unsigned char)*c))
+			return ERR_PTR(-EINVAL);
 	mutex_lock(&ncx_config_mutex);
 	full = count_extradata_entries(nt) >= NCX_EXTRADATA_ITEMS;
 	mutex_unlock(&ncx_config_mutex);
@@ -587,16 +597,11 @@ static const struct config_item_type ncx_target_type = {
 	.ct_owner = THIS_MODULE,
 };
 
-static void init_target_group(struct ncx_target *nt, const char *name)
+void ncx_configfs_init_target(struct ncx_target *nt, const char *name)
 {
 	config_group_init_type_name(&nt->group, name, &ncx_target_type);
 	config_group_init_type_name(&nt->userdata_group, "userdata", &userdata_type);
 	configfs_add_default_group(&nt->userdata_group, &nt->group);
-}
-
-void ncx_configfs_name_param_target(struct ncx_target *nt, int index)
-{
-	config_item_set_name(&nt->group.cg_item, "%s%d", NCX_CMDLINE_PREFIX, index);
 }
 
 /* The parameter target called @name that has no configfs directory yet. */
@@ -625,17 +630,16 @@ static struct config_group *ncx_make_target(struct config_group *group, const ch
 	if (!strncmp(name, NCX_CMDLINE_PREFIX, strlen(NCX_CMDLINE_PREFIX))) {
 		nt = find_param_target(name);
 		if (nt) {
-			/* The boot target becomes a configfs one: rmdir will free it. */
-			init_target_group(nt, name);
+			/* The boot target becomes a configfs one: the reference it was created
+			 * with (ncx_target_alloc) now belongs to configfs, and rmdir drops it. */
 			nt->in_configfs = true;
 			return &nt->group;
 		}
 	}
 
-	nt = ncx_target_alloc();
+	nt = ncx_target_alloc(name);
 	if (!nt)
 		return ERR_PTR(-ENOMEM);
-	init_target_group(nt, name);
 	nt->in_configfs = true;
 	mutex_lock(&ncx_config_mutex);
 	spin_lock_irqsave(&ncx_targets_lock, flags);
@@ -654,7 +658,8 @@ static void ncx_drop_target(struct config_group *group, struct config_item *item
 	spin_lock_irqsave(&ncx_targets_lock, flags);
 	list_del(&nt->list);
 	spin_unlock_irqrestore(&ncx_targets_lock, flags);
-	/* Never enabled, or disabled by the user or the netdev notifier: nothing to undo. */
+	/* Never enabled, or disabled by the user or the netdev notifier: nothing to undo. A
+	 * notifier still releasing netpoll holds its own reference (see tx_core.c). */
 	if (nt->enabled)
 		ncx_target_disable(nt);
 	mutex_unlock(&ncx_config_mutex);

@@ -4,6 +4,22 @@
  * transmission with netpoll, the netdevice notifier and module init. Modelled on
  * drivers/net/netconsole.c, with 6.15+ features (userdata, sysdata, ncfrag of the whole
  * payload, release) on 6.1 and 6.12 and a kmsg dumper on top (tx_dump.c).
+ *
+ * Who owns a target (struct ncx_target), and when it is freed:
+ * - Its memory belongs to the kref of its config_item (nt->group.cg_item), initialised for every
+ *   target by ncx_target_alloc(), parameter targets included. It is freed only by the last
+ *   config_item_put() (ncx_target_release -> ncx_target_free), never by a plain kfree.
+ * - The creator holds the first reference: configfs for a mkdir'ed target (dropped by rmdir in
+ *   ncx_drop_target), the module for a targets= one (dropped at unload by
+ *   ncx_free_param_targets(), or handed to configfs when the user mkdirs cmdline<N>).
+ * - Any path that uses a target after dropping ncx_targets_lock takes its own reference while
+ *   still holding the lock (config_group_get) and drops it when done. The netdevice notifier
+ *   does so around the netpoll release it must do without the spinlock; an rmdir that runs
+ *   meanwhile unlinks the target and drops configfs's reference, and the memory stays until
+ *   the notifier's put.
+ * - Unload mirrors netconsole: dumper, consoles, configfs, then the parameter targets are
+ *   disabled, the notifier is unregistered (which waits for a running notifier, under rtnl),
+ *   and only then are the parameter targets freed: nothing else can reach them by then.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -49,13 +65,14 @@ static struct console ncx_console;
 static bool ncx_console_ext_registered;
 static bool ncx_console_registered;
 
-struct ncx_target *ncx_target_alloc(void)
+struct ncx_target *ncx_target_alloc(const char *name)
 {
 	struct ncx_target *nt = kzalloc(sizeof(*nt), GFP_KERNEL);
 
 	if (!nt)
 		return NULL;
 	INIT_LIST_HEAD(&nt->list);
+	ncx_configfs_init_target(nt, name);
 	nt->np.name = KBUILD_MODNAME;
 	strscpy(nt->np.dev_name, NCX_DEFAULT_DEV, IFNAMSIZ);
 	nt->np.local_port = NCX_DEFAULT_LOCAL_PORT;
@@ -235,14 +252,51 @@ static bool ncx_skip_write(void)
 	return READ_ONCE(ncx_dump_cpu) == raw_smp_processor_id();
 }
 
+/*
+ * Console writes skipped because another CPU held ncx_targets_lock during an oops or panic
+ * (read-only parameter locked_skips).
+ */
+static atomic_t ncx_locked_skips = ATOMIC_INIT(0);
+
+static int ncx_get_locked_skips(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%u\n", (unsigned int)atomic_read(&ncx_locked_skips));
+}
+
+static const struct kernel_param_ops ncx_locked_skips_ops = {
+	.get = ncx_get_locked_skips,
+};
+module_param_cb(locked_skips, &ncx_locked_skips_ops, NULL, 0444);
+MODULE_PARM_DESC(locked_skips,
+		 "Console writes skipped during an oops because the target lock was held");
+
+/*
+ * Takes ncx_targets_lock for a console write. In an oops or panic the holder may be a CPU that
+ * smp_send_stop() stopped with the lock held, and console_flush_on_panic() would then spin here
+ * for ever and the machine never reboot: as serial drivers do under oops_in_progress, try once
+ * and skip the write (counted) instead.
+ */
+static bool ncx_lock_for_write(unsigned long *flags)
+{
+	if (!oops_in_progress) {
+		spin_lock_irqsave(&ncx_targets_lock, *flags);
+		return true;
+	}
+	local_irq_save(*flags);
+	if (spin_trylock(&ncx_targets_lock))
+		return true;
+	local_irq_restore(*flags);
+	atomic_inc(&ncx_locked_skips);
+	return false;
+}
+
 static void ncx_write_ext(struct console *con, const char *msg, unsigned int len)
 {
 	struct ncx_target *nt;
 	unsigned long flags;
 
-	if (ncx_skip_write())
+	if (ncx_skip_write() || !ncx_lock_for_write(&flags))
 		return;
-	spin_lock_irqsave(&ncx_targets_lock, flags);
 	list_for_each_entry(nt, &ncx_targets, list)
 		if (nt->extended && ncx_target_ready(nt))
 			ncx_send_extended(nt, msg, len);
@@ -254,9 +308,8 @@ static void ncx_write(struct console *con, const char *msg, unsigned int len)
 	struct ncx_target *nt;
 	unsigned long flags;
 
-	if (ncx_skip_write())
+	if (ncx_skip_write() || !ncx_lock_for_write(&flags))
 		return;
-	spin_lock_irqsave(&ncx_targets_lock, flags);
 	/* Target by target, so one that hangs still leaves the others their messages. */
 	list_for_each_entry(nt, &ncx_targets, list)
 		if (!nt->extended && ncx_target_ready(nt))
@@ -305,13 +358,17 @@ restart:
 			continue;
 		}
 		nt->enabled = false;
-		spin_unlock_irqrestore(&ncx_targets_lock, flags);
 		/*
-		 * Safe without the spinlock: rtnl is held, and a configfs rmdir of this
-		 * target cannot free it before its own netpoll_cleanup() got rtnl. np.dev is
-		 * NULL afterwards, so the rescan skips this target.
+		 * Our own reference before the spinlock goes (see the top of this file): an
+		 * rmdir may unlink the target and drop configfs's reference meanwhile, seeing
+		 * enabled already false. netpoll itself is ours alone: rtnl is held, and every
+		 * other netpoll_cleanup() takes rtnl and finds np.dev NULL afterwards, as does
+		 * the rescan.
 		 */
+		config_group_get(&nt->group);
+		spin_unlock_irqrestore(&ncx_targets_lock, flags);
 		ncx_release_netpoll(&nt->np);
+		config_group_put(&nt->group);
 		stopped = true;
 		goto restart;
 	}
@@ -358,6 +415,7 @@ static void ncx_create_param_targets(void)
 	const char *cursor = targets, *end = targets + strnlen(targets, sizeof(targets));
 	const char *target;
 	int index = 0, number = 0;
+	char name[sizeof(NCX_CMDLINE_PREFIX) + 12];
 	size_t len;
 
 	if (cursor == end)
@@ -375,13 +433,13 @@ static void ncx_create_param_targets(void)
 			       (size_t)(target - targets) + perr.offset + 1, perr.reason);
 			continue;
 		}
-		nt = ncx_target_alloc();
+		snprintf(name, sizeof(name), "%s%d", NCX_CMDLINE_PREFIX, index);
+		nt = ncx_target_alloc(name);
 		if (!nt) {
 			pr_err("targets= target %d: out of memory\n", number);
 			continue;
 		}
 		ncx_apply_config(nt, &cfg);
-		ncx_configfs_name_param_target(nt, index);
 		/* Replay the log ring to parameter targets, as netconsole does. */
 		if (nt->extended)
 			ncx_console_ext.flags |= CON_PRINTBUFFER;
@@ -397,19 +455,29 @@ static void ncx_create_param_targets(void)
 	}
 }
 
+/*
+ * Only parameter targets never attached to configfs are left at unload: configfs ones were
+ * rmdir'ed before the module could be unloaded (they pin it).
+ */
+static void ncx_disable_param_targets(void)
+{
+	struct ncx_target *nt;
+
+	mutex_lock(&ncx_config_mutex);
+	list_for_each_entry(nt, &ncx_targets, list)
+		if (nt->enabled)
+			ncx_target_disable(nt);
+	mutex_unlock(&ncx_config_mutex);
+}
+
+/* After the notifier is gone: nothing else can reach the list any more. */
 static void ncx_free_param_targets(void)
 {
 	struct ncx_target *nt, *tmp;
 
-	/*
-	 * Only parameter targets never attached to configfs are left: configfs ones were
-	 * rmdir'ed before the module could be unloaded (they pin it).
-	 */
 	list_for_each_entry_safe(nt, tmp, &ncx_targets, list) {
 		list_del(&nt->list);
-		if (nt->enabled)
-			netpoll_cleanup(&nt->np);
-		ncx_target_free(nt);
+		config_group_put(&nt->group);
 	}
 }
 
@@ -441,12 +509,12 @@ static int __init ncx_init(void)
 exit_configfs:
 	ncx_configfs_exit();
 unregister_notifier:
+	ncx_disable_param_targets();
 	unregister_netdevice_notifier(&ncx_netdev_notifier);
+	ncx_free_param_targets();
+	return err;
 free_targets:
-	if (ncx_console_ext_registered)
-		unregister_console(&ncx_console_ext);
-	if (ncx_console_registered)
-		unregister_console(&ncx_console);
+	ncx_disable_param_targets();
 	ncx_free_param_targets();
 	return err;
 }
@@ -459,10 +527,13 @@ static void __exit ncx_exit(void)
 	if (ncx_console_registered)
 		unregister_console(&ncx_console);
 	ncx_configfs_exit();
-	/* Before the notifier goes: unregistering it replays NETDEV_UNREGISTER for every
-	 * device, which would report each target as stopped by its interface going away. */
-	ncx_free_param_targets();
+	/* Disabled before the notifier goes: unregistering it replays NETDEV_UNREGISTER for
+	 * every device, which would report each target as stopped by its interface going away.
+	 * Freed only after it is gone, so no notifier can still be using one (netconsole's
+	 * order). */
+	ncx_disable_param_targets();
 	unregister_netdevice_notifier(&ncx_netdev_notifier);
+	ncx_free_param_targets();
 }
 
 module_init(ncx_init);

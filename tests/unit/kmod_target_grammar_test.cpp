@@ -121,6 +121,14 @@ TEST(KmodTargetGrammarTest, LongestDeviceNameFits) {
   EXPECT_STREQ(p.cfg.dev_name, "abcdefghijklmno");
 }
 
+// Bytes over 0x7f are compared as unsigned: the kernel accepts such names (dev_valid_name), and
+// 6.1 (signed char) and 6.12 (-funsigned-char) must agree. Signed, 0xc3 would be "<= ' '".
+TEST(KmodTargetGrammarTest, NonAsciiDeviceNameAcceptedWhateverCharSignedness) {
+  Parsed p = parse("@/eth\xc3\xa9,@10.0.0.2/");
+  ASSERT_EQ(p.rc, 0) << p.err.field << ": " << p.err.reason;
+  EXPECT_STREQ(p.cfg.dev_name, "eth\xc3\xa9");
+}
+
 // Every refusal names the field, where the bad text starts and how long it is.
 TEST(KmodTargetGrammarTest, ErrorsNameFieldAndPosition) {
   struct Case {
