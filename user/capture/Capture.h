@@ -24,6 +24,9 @@ struct CaptureStats {
   std::uint64_t xskRxDropped = 0;      // other reasons (invalid descriptors, frame too large)
   std::uint64_t xskRxRingFull = 0;     // RX ring full: capture fell behind
   std::uint64_t xskFillRingEmpty = 0;  // no free frame to receive into
+  // attach: datagrams the capture thread could not put in its queue's burst buffer.
+  std::uint64_t burstFull = 0;      // no room: decoding or the outputs fell that far behind
+  std::uint64_t burstOversize = 0;  // larger than the buffer can ever hold
 };
 
 class Capture {

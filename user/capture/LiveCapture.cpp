@@ -116,7 +116,7 @@ void LiveCapture::run(std::size_t i) {
       const std::uint64_t now = realtimeUs();
       // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
       if (now - lastTick >= kTickUs || now < lastTick) {
-        lane.decoder.tick(now, out);
+        lane.decoder.tick(decoderClockUs(i, now), out);
         lastTick = now;
         pushed = true;
         publish(i, ++ticks % kTicksPerSourcePublish == 0);

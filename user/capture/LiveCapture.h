@@ -70,6 +70,12 @@ class LiveCapture : public Capture {
   // On lane i's capture thread (or after join): adds the subclass's own counters of that lane
   // (frames received, truncated, socket drops...) to `out`.
   virtual void addLaneCounters(std::size_t lane, CaptureStats& out) const = 0;
+  // On lane i's thread: the time its decoder has reached, for the timeouts tick() applies. Wall
+  // clock `now`, unless the subclass still holds datagrams that arrived earlier and are not
+  // decoded yet (attach's burst buffer): a line is not idle while its continuation waits there.
+  virtual std::uint64_t decoderClockUs(std::size_t /*lane*/, std::uint64_t now) { return now; }
+  // True once requestStop() was called: for threads a subclass runs besides the lanes.
+  bool stopRequested() const { return stop_.load(std::memory_order_relaxed); }
 
   Decoder& decoder(std::size_t lane) { return lanes_[lane]->decoder; }
   const Decoder& decoder(std::size_t lane) const { return lanes_[lane]->decoder; }

@@ -160,18 +160,20 @@ namespace {
 // Read from whatever thread the libraries print on; set once before anything is loaded.
 std::atomic<bool> libraryLogsVerbose{false};
 
-int printLibraryMessage(const char* library, bool warning, const char* format, va_list args) {
-  if (!warning && !libraryLogsVerbose.load(std::memory_order_relaxed)) return 0;
-  std::fprintf(stderr, "ncxdp: %s: ", library);
+// Both libraries start their lines with their own name ("libbpf: ..."). Debug output (every ELF
+// section, every relocation) is never wanted on a receiver's stderr.
+int printLibraryMessage(bool warning, bool debug, const char* format, va_list args) {
+  if (debug || (!warning && !libraryLogsVerbose.load(std::memory_order_relaxed))) return 0;
+  std::fputs("ncxdp: ", stderr);
   return std::vfprintf(stderr, format, args);
 }
 
 int printLibbpf(enum libbpf_print_level level, const char* format, va_list args) {
-  return printLibraryMessage("libbpf", level == LIBBPF_WARN, format, args);
+  return printLibraryMessage(level == LIBBPF_WARN, level == LIBBPF_DEBUG, format, args);
 }
 
 int printLibxdp(enum libxdp_print_level level, const char* format, va_list args) {
-  return printLibraryMessage("libxdp", level == LIBXDP_WARN, format, args);
+  return printLibraryMessage(level == LIBXDP_WARN, level == LIBXDP_DEBUG, format, args);
 }
 
 }  // namespace

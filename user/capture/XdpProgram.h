@@ -61,7 +61,7 @@ class XdpProgram {
   ~XdpProgram();
 
   // Routes libbpf's and libxdp's own messages to stderr, prefixed with the library's name:
-  // warnings always, their info and debug chatter only with `verbose` (-v). Without this both
+  // warnings always, their info lines only with `verbose` (-v), their debug chatter never. Without this both
   // libraries print what they like, and -v could not quiet or raise them. Call before loading.
   static void routeLibraryLogs(bool verbose);
   XdpProgram(const XdpProgram&) = delete;

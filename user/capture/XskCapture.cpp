@@ -5,20 +5,25 @@
 #include <net/if.h>
 #include <pcap/dlt.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 #include "capture/FrameParser.h"
+#include "pipeline/Pipeline.h"
+#include "pipeline/SinkPriority.h"
 #include "ring/RingWriter.h"
 
 namespace ncxdp {
@@ -27,8 +32,33 @@ namespace {
 
 // Descriptors taken from the RX ring per peek.
 constexpr std::uint32_t kBatch = 64;
-// Batches per wakeup before looking at the clock and the stop flag again.
+// Batches per wakeup before looking at the stop flag again.
 constexpr int kMaxBatchesPerWake = 64;
+// After a stop, the capture thread reads what the RX ring already holds, bounded in case
+// senders keep sending.
+constexpr int kMaxDrainPasses = 64;
+// Datagrams decoded per pass of the decoder thread, between looks at the clock (decoder ticks)
+// and chances for other threads on the same core to run.
+constexpr std::size_t kDecodeBatch = 128;
+
+// Only the capture thread stores these counters, so a load + relaxed store is enough and avoids
+// a locked read-modify-write per frame.
+void bump(std::atomic<std::uint64_t>& counter) {
+  counter.store(counter.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+std::uint64_t load(const std::atomic<std::uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
+}
+
+// "64 MiB", "256 KiB": burst buffer shares are powers of two of at least 64 KiB.
+std::string sizeText(std::size_t bytes) {
+  if (bytes >= (std::size_t(1) << 30) && bytes % (std::size_t(1) << 30) == 0)
+    return std::to_string(bytes >> 30) + " GiB";
+  if (bytes >= (std::size_t(1) << 20) && bytes % (std::size_t(1) << 20) == 0)
+    return std::to_string(bytes >> 20) + " MiB";
+  return std::to_string(bytes >> 10) + " KiB";
+}
 
 // 0 when the driver has no ETHTOOL_GCHANNELS.
 std::uint32_t ethtoolQueues(const std::string& ifname) {
@@ -55,13 +85,28 @@ std::uint32_t sysfsQueues(const std::string& ifname) {
 }  // namespace
 
 struct XskCapture::Worker {
-  Worker(std::size_t i, std::unique_ptr<XskSocket> s) : index(i), socket(std::move(s)) {}
+  Worker(std::size_t i, std::unique_ptr<XskSocket> s, std::size_t burstBytes)
+      : index(i), socket(std::move(s)), burst(burstBytes) {}
 
   std::size_t index;
   std::unique_ptr<XskSocket> socket;
-  CaptureStats stats;  // owned by the worker thread until join
-  // Published once per batch for the status line.
-  std::atomic<std::uint64_t> liveReceived{0};
+  BurstBuffer burst;
+  std::thread capture;
+  // Written by the capture thread before burst.close(); read by the decoder thread only after
+  // burst.finished() (whose acquire pairs with close()'s release).
+  std::string captureError;
+  // Set by the decoder thread when it stops consuming: the capture thread then stops too, and
+  // no longer waits for room in a buffer nobody empties.
+  std::atomic<bool> decoderGone{false};
+  // The decoder thread's priority, made on that thread on its first pass.
+  std::optional<SinkPriority> priority;
+  // Capture-thread counters, read by the decoder thread's publish() and by liveStats().
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint64_t> truncated{0};
+  std::atomic<std::uint64_t> notUdp{0};
+  std::atomic<std::uint64_t> ipFragments{0};
+  std::atomic<std::uint64_t> malformed{0};
+  // Published by the decoder thread once per pass for the status line.
   std::atomic<std::uint64_t> liveRecords{0};
 };
 
@@ -113,6 +158,19 @@ std::vector<std::uint32_t> XskCapture::parseQueues(std::string_view text, std::u
   return out;
 }
 
+std::size_t XskCapture::burstBufferPerQueue(std::size_t total, std::size_t queues) {
+  const std::size_t share = queues == 0 ? total : total / queues;
+  if (share < kMinBurstBufferBytes)
+    throw std::runtime_error("--burst-buffer " + sizeText(total) + " is too small for " + std::to_string(queues) +
+                             " queue(s): need at least " + sizeText(kMinBurstBufferBytes) + " per queue");
+  const std::size_t perQueue = std::bit_floor(share);
+  if (perQueue > kMaxBurstBufferBytes)
+    throw std::runtime_error("--burst-buffer " + std::to_string(total) + " bytes is more than " +
+                             sizeText(kMaxBurstBufferBytes) + " per queue for " + std::to_string(queues) +
+                             " queue(s)");
+  return perQueue;
+}
+
 namespace {
 
 XdpConfig programConfig(const AttachConfig& config) {
@@ -137,6 +195,11 @@ XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
     : LiveCapture(pipeline, config.decoder, config.queues.size()),
       config_(std::move(config)),
       program_(programConfig(config_)) {
+  const std::size_t burstBytes = burstBufferPerQueue(config_.burstBufferBytes, config_.queues.size());
+  // The decoder threads may wait for the outputs: the burst buffers absorb what arrives
+  // meanwhile, and the capture threads never wait. So a slow output costs buffer depth, and a
+  // loss happens (counted) only once a burst buffer is full.
+  for (std::size_t i = 0; i < config_.queues.size(); ++i) pipeline.writer(i).setBlocking(true);
   program_.attach(config_.ifname, config_.mode);
   // If anything below throws, the destructors of the sockets made so far and of program_ undo
   // it all: sockets close (leaving the XSKMAP) and the link closes (the program leaves the NIC).
@@ -144,16 +207,32 @@ XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
     const std::uint32_t queue = config_.queues[i];
     auto socket = std::make_unique<XskSocket>(config_.ifname, queue, config_.ringSize, config_.bind);
     program_.setXsk(queue, socket->fd());
-    workers_.push_back(std::make_unique<Worker>(i, std::move(socket)));
+    workers_.push_back(std::make_unique<Worker>(i, std::move(socket), burstBytes));
   }
   if (config_.verbose) {
     std::string queues;
     for (std::uint32_t q : config_.queues) queues += (queues.empty() ? "" : ",") + std::to_string(q);
-    std::fprintf(
-        stderr, "ncxdp attach: %s, XDP program id %u in %s mode, AF_XDP %s on queue(s) %s, rings of %u\n",
-        config_.ifname.c_str(), program_.progId(), std::string(xdpModeName(program_.attachedMode())).c_str(),
-        zeroCopy() ? "zero-copy" : "copy", queues.c_str(), config_.ringSize);
+    std::fprintf(stderr,
+                 "ncxdp attach: %s, XDP program id %u in %s mode, AF_XDP %s on queue(s) %s, rings of %u, "
+                 "burst buffer %s per queue\n",
+                 config_.ifname.c_str(), program_.progId(),
+                 std::string(xdpModeName(program_.attachedMode())).c_str(), zeroCopy() ? "zero-copy" : "copy",
+                 queues.c_str(), config_.ringSize, sizeText(workers_.front()->burst.capacity()).c_str());
   }
+}
+
+void XskCapture::start() {
+  LiveCapture::start();
+  for (auto& w : workers_) w->capture = std::thread([this, worker = w.get()] { captureLoop(*worker); });
+}
+
+void XskCapture::join() {
+  LiveCapture::join();
+  // Normally the capture threads ended first (a stop); after a decoder thread failed they may
+  // still run, and nothing would empty their buffers.
+  for (auto& w : workers_) w->decoderGone.store(true, std::memory_order_release);
+  for (auto& w : workers_)
+    if (w->capture.joinable()) w->capture.join();
 }
 
 XskCapture::~XskCapture() {
@@ -184,13 +263,19 @@ CaptureStats XskCapture::stats() const {
 }
 
 void XskCapture::addLaneCounters(std::size_t lane, CaptureStats& out) const {
-  const CaptureStats& w = workers_[lane]->stats;
-  out.received += w.received;
-  out.truncated += w.truncated;
-  out.notUdp += w.notUdp;
-  out.ipFragments += w.ipFragments;
-  out.malformed += w.malformed;
-  out.filtered += w.filtered;
+  const Worker& w = *workers_[lane];
+  out.received += load(w.received);
+  out.truncated += load(w.truncated);
+  out.notUdp += load(w.notUdp);
+  out.ipFragments += load(w.ipFragments);
+  out.malformed += load(w.malformed);
+  const BurstBufferStats b = w.burst.stats();
+  out.burstFull += b.full;
+  out.burstOversize += b.oversize;
+}
+
+BurstBufferStats XskCapture::burstStats(std::size_t lane) const {
+  return workers_[lane]->burst.stats();
 }
 
 std::uint32_t XskCapture::laneId(std::size_t lane) const {
@@ -204,17 +289,55 @@ XskStats XskCapture::socketStats(std::size_t lane) const {
 XskLiveStats XskCapture::liveStats() const {
   XskLiveStats out;
   for (const auto& w : workers_) {
-    out.received += w->liveReceived.load(std::memory_order_relaxed);
-    out.records += w->liveRecords.load(std::memory_order_relaxed);
+    out.received += load(w->received);
+    out.records += load(w->liveRecords);
     const XskStats x = w->socket->stats();
     out.xsk.rxDropped += otherDrops(x);
     out.xsk.rxRingFull += x.rxRingFull;
     out.xsk.fillRingEmpty += x.fillRingEmpty;
+    const BurstBufferStats b = w->burst.stats();
+    out.burst.capacity += b.capacity;
+    out.burst.usedBytes += b.usedBytes;
+    out.burst.highWaterBytes = std::max(out.burst.highWaterBytes, b.highWaterBytes);
+    out.burst.datagrams += b.datagrams;
+    out.burst.full += b.full;
+    out.burst.oversize += b.oversize;
   }
   return out;
 }
 
-std::uint32_t XskCapture::receiveBatch(Worker& w, RingWriter& out) {
+// --- capture thread ---
+
+void XskCapture::captureLoop(Worker& w) {
+  try {
+    while (!stopRequested() && !w.decoderGone.load(std::memory_order_acquire)) {
+      if (copyQueued(w, false)) continue;
+      // Idle: sleep in poll, which also kicks the driver when the fill ring needs a wakeup. A
+      // busy spin here would starve NAPI and the decoder thread on a shared core.
+      pollfd pfd{w.socket->fd(), POLLIN, 0};
+      if (poll(&pfd, 1, kWaitMs) < 0 && errno != EINTR)
+        throw std::runtime_error(std::string("poll on AF_XDP socket: ") + std::strerror(errno));
+    }
+    // From here on nothing may be lost: the kernel already accepted what the RX ring holds.
+    for (int pass = 0; pass < kMaxDrainPasses; ++pass)
+      if (!copyQueued(w, true)) break;
+  } catch (const std::exception& e) {
+    w.captureError = e.what();
+  }
+  w.burst.close();
+}
+
+bool XskCapture::copyQueued(Worker& w, bool waitForRoom) {
+  bool any = false;
+  for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
+    const std::uint32_t got = copyBatch(w, waitForRoom);
+    any |= got > 0;
+    if (got < kBatch) break;
+  }
+  return any;
+}
+
+std::uint32_t XskCapture::copyBatch(Worker& w, bool waitForRoom) {
   XskSocket& socket = *w.socket;
   xsk_ring_cons& rx = socket.rx();
   Umem& umem = socket.umem();
@@ -225,29 +348,32 @@ std::uint32_t XskCapture::receiveBatch(Worker& w, RingWriter& out) {
   // has a slot per frame, so this reservation cannot fail.
   std::uint32_t fillIndex = 0;
   const std::uint32_t reserved = xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex);
-  Decoder& dec = decoder(w.index);
   const std::uint64_t nowUs = realtimeUs();
   for (std::uint32_t i = 0; i < n; ++i) {
     const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, rxIndex + i);
     const std::uint64_t addr = xsk_umem__add_offset_to_addr(desc->addr);
-    ++w.stats.received;
+    bump(w.received);
     ParsedFrame frame;
     switch (parseFrame(DLT_EN10MB, {umem.data(addr), desc->len}, frame)) {
       case FrameResult::Udp:
-        dec.feed(frame.src, frame.payload, nowUs, out);
+        // A full buffer counts the drop itself (BurstBuffer::stats()).
+        if (waitForRoom)
+          w.burst.pushWaiting(frame.src, nowUs, frame.payload, w.decoderGone);
+        else
+          w.burst.push(frame.src, nowUs, frame.payload);
         break;
       case FrameResult::IpFragment:
-        ++w.stats.ipFragments;
+        bump(w.ipFragments);
         break;
       case FrameResult::Truncated:
-        ++w.stats.truncated;
+        bump(w.truncated);
         break;
       case FrameResult::Malformed:
-        ++w.stats.malformed;
+        bump(w.malformed);
         break;
       case FrameResult::NotUdp:
       case FrameResult::UnsupportedLink:
-        ++w.stats.notUdp;
+        bump(w.notUdp);
         break;
     }
     if (i < reserved)
@@ -255,37 +381,71 @@ std::uint32_t XskCapture::receiveBatch(Worker& w, RingWriter& out) {
   }
   xsk_ring_prod__submit(&umem.fill(), reserved);
   xsk_ring_cons__release(&rx, n);
-  const DecoderStats& d = dec.stats();
-  w.liveReceived.store(w.stats.received, std::memory_order_relaxed);
-  w.liveRecords.store(d.recordsPlain + d.recordsExtended, std::memory_order_relaxed);
+  w.burst.publish();
+  return n;
+}
+
+// --- decoder thread ---
+
+std::size_t XskCapture::decodeBuffered(Worker& w, RingWriter& out, std::size_t limit) {
+  Decoder& dec = decoder(w.index);
+  BufferedDatagram datagram;
+  std::size_t n = 0;
+  for (; n < limit && w.burst.front(datagram); ++n) {
+    // The arrival time, not now: timeouts and recv_ts are as if decoded on arrival.
+    dec.feed(datagram.source, datagram.payload, datagram.arrivalUs, out);
+    w.burst.pop();
+  }
+  if (n != 0) {
+    const DecoderStats& d = dec.stats();
+    w.liveRecords.store(d.recordsPlain + d.recordsExtended, std::memory_order_relaxed);
+  }
   return n;
 }
 
 bool XskCapture::receive(std::size_t lane, RingWriter& out) {
   Worker& w = *workers_[lane];
-  if (drainQueued(lane, out)) return true;
-  // Idle: sleep in poll, which also kicks the driver when the fill ring needs a wakeup. A busy
-  // spin here would starve NAPI on a shared core.
-  pollfd pfd{w.socket->fd(), POLLIN, 0};
-  const int ready = poll(&pfd, 1, kWaitMs);
-  if (ready < 0) {
-    if (errno == EINTR) return false;
-    throw std::runtime_error(std::string("poll on AF_XDP socket: ") + std::strerror(errno));
+  // Below the capture thread, like the sink thread: a burst is taken off the wire first. Raised
+  // back when the buffer keeps filling, so that decoding gets its share under sustained load.
+  if (!w.priority) w.priority.emplace();
+  w.priority->update(w.burst.fill());
+  if (decodeBuffered(w, out, kDecodeBatch) != 0) {
+    // With a backlog this thread always has work: at equal real-time priority nothing would
+    // preempt it, so let NAPI, the sink thread and the capture thread in between batches.
+    if (!w.burst.empty()) sched_yield();
+    return true;
   }
-  return ready > 0 && receiveBatch(w, out) > 0;
+  if (w.burst.finished()) {
+    if (!w.captureError.empty()) throw std::runtime_error(w.captureError);
+    // The capture thread ended on a stop, which the caller's loop is about to see.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return false;
+  }
+  w.burst.wait(std::chrono::milliseconds(kWaitMs));
+  return decodeBuffered(w, out, kDecodeBatch) != 0;
 }
 
 bool XskCapture::drainQueued(std::size_t lane, RingWriter& out) {
-  // What the RX ring holds, without waiting: the busy path of receive(), and after a stop the
-  // frames already taken from the wire.
+  // After a stop (or a failure): everything the capture thread buffered, including what it
+  // still takes from the RX ring, until it closes the buffer. One call drains it all.
   Worker& w = *workers_[lane];
-  bool any = false;
-  for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
-    const std::uint32_t got = receiveBatch(w, out);
-    any |= got > 0;
-    if (got < kBatch) break;
+  struct Gone {
+    Worker& w;
+    // Also on an exception: the capture thread must not wait for room nobody makes.
+    ~Gone() { w.decoderGone.store(true, std::memory_order_release); }
+  } gone{w};
+  // Here without a stop, this decoder thread failed: end its capture thread too.
+  if (!stopRequested()) w.decoderGone.store(true, std::memory_order_release);
+  while (!w.burst.finished()) {
+    if (decodeBuffered(w, out, kDecodeBatch) == 0) w.burst.wait(std::chrono::milliseconds(kWaitMs));
   }
-  return any;
+  return false;
+}
+
+std::uint64_t XskCapture::decoderClockUs(std::size_t lane, std::uint64_t now) {
+  BufferedDatagram next;
+  if (workers_[lane]->burst.front(next)) return std::min(now, next.arrivalUs);
+  return now;
 }
 
 }  // namespace ncxdp

@@ -223,6 +223,19 @@ int parseOptions(int argc, char** argv, Options& out) {
         return (n & (n - 1)) == 0 ? "" : "must be a power of two";
       })
       ->type_name("N");
+  std::string burstBuffer = "64M";
+  attach
+      ->add_option("--burst-buffer", burstBuffer,
+                   "Memory holding datagrams between capture and decoding, split over queues (K/M/G): "
+                   "absorbs bursts that decoding and the outputs cannot keep up with")
+      ->capture_default_str()
+      ->type_name("BYTES")
+      ->check(
+          [](const std::string& text) -> std::string {
+            return parseByteSize(text) ? ""
+                                       : "'" + text + "' is not a size (examples: 1048576, 512K, 64M, 1G)";
+          },
+          "SIZE");
   addCommon(*attach, common);
   MetricsArgs attachMetrics;
   addMetrics(*attach, attachMetrics);
@@ -366,6 +379,8 @@ int parseOptions(int argc, char** argv, Options& out) {
     out.attach.bind = zeroCopy ? XskBindMode::ZeroCopy : copy ? XskBindMode::Copy : XskBindMode::Auto;
     out.attach.verbose = out.verbose;
     out.attach.decoder = out.decoder;
+    // Checked per queue once main() knows the queues (XskCapture::burstBufferPerQueue).
+    out.attach.burstBufferBytes = std::size_t(*parseByteSize(burstBuffer));
   } else {
     out.replay.ports = uniquePorts(ports);
     out.replay.decoder = out.decoder;

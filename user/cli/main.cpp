@@ -76,8 +76,14 @@ MetricsOutputs startMetrics(const Options& opts, LiveCapture& capture, const Pip
   return out;
 }
 
-// attach: the exit summary's lines for the XDP program and the AF_XDP sockets.
-void printAttachSummary(const XskCapture& xsk, const CaptureStats& c) {
+std::string mib(std::uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f MiB", double(bytes) / double(1 << 20));
+  return text;
+}
+
+// attach: the exit summary's lines for the XDP program, the AF_XDP sockets and the burst buffers.
+void printAttachSummary(const XskCapture& xsk, const CaptureStats& c, bool verbose) {
   const XdpCounters x = xsk.programCounters();
   std::fprintf(stderr,
                "  xdp: %" PRIu64 " seen, %" PRIu64 " matched, %" PRIu64 " redirected, %" PRIu64
@@ -86,15 +92,35 @@ void printAttachSummary(const XskCapture& xsk, const CaptureStats& c) {
   std::fprintf(stderr,
                "  af_xdp: %" PRIu64 " rx dropped, %" PRIu64 " rx ring full, %" PRIu64 " fill ring empty\n",
                c.xskRxDropped, c.xskRxRingFull, c.xskFillRingEmpty);
+  const XskLiveStats live = xsk.liveStats();
+  const BurstBufferStats& b = live.burst;
+  // Every queue's buffer has the same size; the deepest is the queue that came closest to full.
+  const std::uint64_t perQueue = xsk.laneCount() == 0 ? 0 : b.capacity / xsk.laneCount();
+  std::fprintf(stderr,
+               "  burst buffer: %s per queue, %zu queue(s), deepest %s (%.1f%%), %" PRIu64 " datagrams, %" PRIu64
+               " dropped full, %" PRIu64 " dropped oversize\n",
+               mib(perQueue).c_str(), xsk.laneCount(), mib(b.highWaterBytes).c_str(),
+               perQueue == 0 ? 0.0 : 100.0 * double(b.highWaterBytes) / double(perQueue), b.datagrams, b.full,
+               b.oversize);
+  if (!verbose || xsk.laneCount() < 2) return;
+  for (std::size_t i = 0; i < xsk.laneCount(); ++i) {
+    const BurstBufferStats q = xsk.burstStats(i);
+    std::fprintf(stderr,
+                 "  burst buffer queue %u: %s, deepest %s, %" PRIu64 " datagrams, %" PRIu64
+                 " dropped full, %" PRIu64 " dropped oversize\n",
+                 xsk.laneId(i), mib(q.capacity).c_str(), mib(q.highWaterBytes).c_str(), q.datagrams, q.full,
+                 q.oversize);
+  }
 }
 
 // attach on a terminal: one line rewritten in place each second.
 void printStatusLine(const XskLiveStats& now, const XskLiveStats& before, double seconds) {
   const double rate = seconds > 0 ? double(now.received - before.received) / seconds : 0.0;
   std::fprintf(stderr,
-               "\r%.0f datagrams/s, %" PRIu64 " records, drops: %" PRIu64 " rx ring full, %" PRIu64
-               " fill ring empty, %" PRIu64 " other   ",
-               rate, now.records, now.xsk.rxRingFull, now.xsk.fillRingEmpty, now.xsk.rxDropped);
+               "\r%.0f datagrams/s, %" PRIu64 " records, buffered %s, drops: %" PRIu64 " rx ring full, %" PRIu64
+               " fill ring empty, %" PRIu64 " buffer full, %" PRIu64 " other   ",
+               rate, now.records, mib(now.burst.usedBytes).c_str(), now.xsk.rxRingFull, now.xsk.fillRingEmpty,
+               now.burst.full + now.burst.oversize, now.xsk.rxDropped);
   std::fflush(stderr);
 }
 
@@ -113,7 +139,8 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
       " extended), %" PRIu64 " gaps (%" PRIu64 " missing), %" PRIu64 " incomplete, %" PRIu64 " dropped\n",
       opts.commandName(), d.datagrams, d.recordsPlain + d.recordsExtended, d.recordsPlain, d.recordsExtended,
       d.seqGaps + d.msgidGaps, d.seqMissing + d.msgidMissing, d.messagesIncomplete,
-      ringDrops + c.socketDrops + c.truncated + c.xskRxDropped + c.xskRxRingFull + c.xskFillRingEmpty);
+      ringDrops + c.socketDrops + c.truncated + c.xskRxDropped + c.xskRxRingFull + c.xskFillRingEmpty +
+          c.burstFull + c.burstOversize);
   if (!opts.verbose) return;
   std::fprintf(stderr,
                "  capture: %" PRIu64 " received, %" PRIu64 " truncated, %" PRIu64 " socket drops, %" PRIu64
@@ -181,6 +208,7 @@ int run(Options opts) {
     }
     try {
       opts.attach.queues = XskCapture::parseQueues(opts.attachQueues, available);
+      XskCapture::burstBufferPerQueue(opts.attach.burstBufferBytes, opts.attach.queues.size());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
       return 2;
@@ -276,7 +304,7 @@ int run(Options opts) {
   const PipelineStats pipelineStats = pipeline->stats();
   if (opts.verbose || isatty(STDERR_FILENO)) {
     printSummary(opts, captureStats, pipelineStats);
-    if (xsk != nullptr) printAttachSummary(*xsk, captureStats);
+    if (xsk != nullptr) printAttachSummary(*xsk, captureStats, opts.verbose);
   }
 
   int rc = 0;

@@ -13,6 +13,7 @@
 #include "capture/XdpProgram.h"
 #include "capture/XskSocket.h"
 #include "pipeline/Pipeline.h"
+#include "ring/BurstBuffer.h"
 #include "triage/TriageSink.h"
 
 namespace ncxdp {
@@ -22,6 +23,8 @@ struct LaneMetrics {
   CaptureStats stats;       // this lane's capture and decoder counters
   bool hasSocketStats = false;
   XskStats xsk;  // the lane's AF_XDP socket, from the kernel (attach only)
+  bool hasBurstBuffer = false;
+  BurstBufferStats burst;  // the queue's burst buffer (attach only)
 };
 
 struct MetricsSnapshot {

@@ -82,6 +82,35 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   }
 }
 
+// attach: what waits between each queue's capture thread and its decoder, and what did not fit.
+void addBurstBufferFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
+  bool any = false;
+  for (const LaneMetrics& lane : s.lanes) any = any || lane.hasBurstBuffer;
+  if (!any) return;
+  MetricFamily& capacity = f.gauge("ncxdp_burst_buffer_capacity_bytes",
+                                   "Size of each RX queue's burst buffer (datagrams waiting to be decoded)");
+  MetricFamily& used = f.gauge("ncxdp_burst_buffer_used_bytes",
+                               "Bytes waiting in each queue's burst buffer: how far decoding is behind capture");
+  MetricFamily& highWater = f.gauge("ncxdp_burst_buffer_high_water_bytes",
+                                    "The most bytes each queue's burst buffer has held since start");
+  MetricFamily& datagrams =
+      f.counter("ncxdp_burst_buffer_datagrams_total", "Datagrams put in each queue's burst buffer");
+  MetricFamily& dropped = f.counter(
+      "ncxdp_burst_buffer_dropped_datagrams_total",
+      "Datagrams lost at a queue's burst buffer, by reason: full (decoding and outputs too slow for that "
+      "long) or oversize (larger than the buffer can hold)");
+  for (const LaneMetrics& lane : s.lanes) {
+    if (!lane.hasBurstBuffer) continue;
+    const std::string queue = std::to_string(lane.queue);
+    MetricFamilies::sample(capacity, {{"queue", queue}}, double(lane.burst.capacity));
+    MetricFamilies::sample(used, {{"queue", queue}}, double(lane.burst.usedBytes));
+    MetricFamilies::sample(highWater, {{"queue", queue}}, double(lane.burst.highWaterBytes));
+    MetricFamilies::sample(datagrams, {{"queue", queue}}, double(lane.burst.datagrams));
+    MetricFamilies::sample(dropped, {{"queue", queue}, {"reason", "full"}}, double(lane.burst.full));
+    MetricFamilies::sample(dropped, {{"queue", queue}, {"reason", "oversize"}}, double(lane.burst.oversize));
+  }
+}
+
 void addXdpFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   if (!s.hasXdp) return;
   const XdpCounters& x = s.xdp;
@@ -312,6 +341,8 @@ MetricsSnapshot ReceiverMetrics::snapshot() const {
     if (xsk_ != nullptr) {
       m.hasSocketStats = true;
       m.xsk = xsk_->socketStats(i);
+      m.hasBurstBuffer = true;
+      m.burst = xsk_->burstStats(i);
     }
     s.lanes.push_back(m);
     s.sources.insert(s.sources.end(), lane.sources.begin(), lane.sources.end());
@@ -347,6 +378,7 @@ std::vector<prometheus::MetricFamily> ReceiverMetrics::families(const MetricsSna
   MetricFamilies::sample(f.gauge("ncxdp_start_time_seconds", "When this ncxdp process started, Unix time"),
                          {}, s.startTimeSeconds);
   addCaptureFamilies(f, s);
+  addBurstBufferFamilies(f, s);
   addXdpFamilies(f, s);
   addDecoderFamilies(f, s);
   addPipelineFamilies(f, s);

@@ -1,7 +1,10 @@
 #include "ring/SpscRing.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <stdexcept>
@@ -46,6 +49,17 @@ SpscRing::SpscRing(std::size_t capacityBytes) {
   mask_ = capacity_ - 1;
   buf_.reset(new std::uint8_t[capacity_]);
   static_assert(kHeaderBytes == 2 * sizeof(std::uint32_t));
+}
+
+void SpscRing::prefault() {
+  constexpr std::uintptr_t kHugePage = std::uintptr_t(2) << 20;
+  const auto begin = reinterpret_cast<std::uintptr_t>(buf_.get());
+  const std::uintptr_t alignedBegin = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const std::uintptr_t alignedEnd = (begin + capacity_) & ~(kHugePage - 1);
+  // Fewer faults and TLB misses on a ring walked end to end; only an advice, failure is fine.
+  if (alignedEnd > alignedBegin)
+    madvise(reinterpret_cast<void*>(alignedBegin), alignedEnd - alignedBegin, MADV_HUGEPAGE);
+  std::memset(buf_.get(), 0, capacity_);
 }
 
 // A quarter of the ring rather than the theoretical half: the worst case (record + padding up to

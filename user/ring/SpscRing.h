@@ -17,6 +17,11 @@ class SpscRing {
   SpscRing(const SpscRing&) = delete;
   SpscRing& operator=(const SpscRing&) = delete;
 
+  // Before either side runs: backs the whole buffer with memory now (transparent huge pages
+  // where the system allows them), so the first pass through it takes no page faults. For rings
+  // whose producer must never stall; costs the full capacity in resident memory from the start.
+  void prefault();
+
   // --- producer side ---
   // Reserves len contiguous bytes for one record. Returns nullptr when the ring has no room now
   // (the caller counts a drop) or when len can never fit (maxRecordBytes()). Never blocks.
