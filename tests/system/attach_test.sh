@@ -87,7 +87,7 @@ for ((i = 0; i < 100; i++)); do
   grep -q 'AF_XDP' "$WORK/attach.err" 2>/dev/null && break
   sleep 0.05
 done
-grep -q '^ncxdp attach: vrx, XDP program id [0-9]* in native mode, AF_XDP copy on queue(s) 0, rings of 8192$' \
+grep -q '^ncxdp attach: vrx, XDP program id [0-9]* in native mode, AF_XDP copy on queue(s) 0, rings of 8192, burst buffer 64 MiB per queue$' \
   "$WORK/attach.err" || fail "unexpected setup line: $(cat "$WORK/attach.err")"
 xdp_on vrx || fail "no XDP program on vrx while attached"
 expect_error 1 'vrx already has an XDP program attached (id ' vrx
