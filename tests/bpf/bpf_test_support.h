@@ -39,7 +39,6 @@
 
 #include "capture/XdpProgram.h"
 
-
 #include "support/RequireRoot.h"
 
 namespace ncxdp::bpftest {
@@ -92,7 +91,8 @@ inline void putAddress(Bytes& out, int family, const char* text) {
 }
 
 // Ethernet header, then one 4-byte tag per TPID in `tags`, then `type`.
-inline Bytes ethernet(std::uint16_t type, std::initializer_list<std::uint16_t> tags = {}, const Mac& dst = kRxMac) {
+inline Bytes ethernet(std::uint16_t type, std::initializer_list<std::uint16_t> tags = {},
+                      const Mac& dst = kRxMac) {
   Bytes out(dst.begin(), dst.end());
   out.insert(out.end(), kTxMac.begin(), kTxMac.end());
   std::uint16_t vid = 100;
@@ -157,12 +157,12 @@ inline Bytes udp(std::uint16_t dstPort, std::uint16_t srcPort = 6665, std::strin
 }
 
 inline Bytes udp4(std::uint16_t dstPort, const char* src = "10.1.2.3",
-           std::initializer_list<std::uint16_t> tags = {}, const Mac& dst = kRxMac) {
+                  std::initializer_list<std::uint16_t> tags = {}, const Mac& dst = kRxMac) {
   return cat({ethernet(ETH_P_IP, tags, dst), ipv4(IPPROTO_UDP, src, udp(dstPort))});
 }
 
 inline Bytes udp6(std::uint16_t dstPort, const char* src = "fd00:1::5",
-           std::initializer_list<std::uint16_t> tags = {}, const Mac& dst = kRxMac) {
+                  std::initializer_list<std::uint16_t> tags = {}, const Mac& dst = kRxMac) {
   return cat({ethernet(ETH_P_IPV6, tags, dst), ipv6(IPPROTO_UDP, src, udp(dstPort))});
 }
 

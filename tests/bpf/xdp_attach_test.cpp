@@ -184,6 +184,5 @@ TEST_F(XdpVethTest, KilledProcessLeavesNothingAttached) {
   EXPECT_TRUE(waitForProgId(ifindex, 0)) << "program " << id << " outlived its process";
 }
 
-
 }  // namespace
 }  // namespace ncxdp::bpftest

@@ -54,8 +54,8 @@ TEST(XdpProgramTest, RejectsBadPrefixes) {
        "allowlist entry '10.251.1.1/24': host bits are set; did you mean 10.251.1.0/24 (the network) or "
        "10.251.1.1/32 (the host alone)?"},
       {"fd00:1:2:3:4:5:6:7/60",
-       "allowlist entry 'fd00:1:2:3:4:5:6:7/60': host bits are set; did you mean fd00:1:2::/60 (the network) or "
-       "fd00:1:2:3:4:5:6:7/128 (the host alone)?"},
+       "allowlist entry 'fd00:1:2:3:4:5:6:7/60': host bits are set; did you mean fd00:1:2::/60 "
+       "(the network) or fd00:1:2:3:4:5:6:7/128 (the host alone)?"},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(expectThrows([&] { parseIpPrefix(c.first); }), c.second) << c.first;
@@ -98,7 +98,6 @@ TEST(XdpProgramTest, RejectsQueuesOutsideTheXskMap) {
             std::string::npos);
   close(notXsk);
 }
-
 
 }  // namespace
 }  // namespace ncxdp::bpftest

@@ -24,12 +24,12 @@ inline std::string rootUnavailable(std::string_view what) {
 }  // namespace ncxdp::test
 
 // Skips the test (fails it under CI=true) when `why` is not empty.
-#define NCXDP_REQUIRE(why_expr)                                      \
-  do {                                                               \
-    if (const std::string ncxdp_why = (why_expr); !ncxdp_why.empty()) { \
+#define NCXDP_REQUIRE(why_expr)                                                    \
+  do {                                                                             \
+    if (const std::string ncxdp_why = (why_expr); !ncxdp_why.empty()) {            \
       if (::ncxdp::test::ciMode()) FAIL() << "CI=true, cannot run: " << ncxdp_why; \
-      GTEST_SKIP() << ncxdp_why;                                     \
-    }                                                                \
+      GTEST_SKIP() << ncxdp_why;                                                   \
+    }                                                                              \
   } while (0)
 
 // For tests that need root, saying for what.

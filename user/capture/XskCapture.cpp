@@ -161,8 +161,9 @@ std::vector<std::uint32_t> XskCapture::parseQueues(std::string_view text, std::u
 std::size_t XskCapture::burstBufferPerQueue(std::size_t total, std::size_t queues) {
   const std::size_t share = queues == 0 ? total : total / queues;
   if (share < kMinBurstBufferBytes)
-    throw std::runtime_error("--burst-buffer " + sizeText(total) + " is too small for " + std::to_string(queues) +
-                             " queue(s): need at least " + sizeText(kMinBurstBufferBytes) + " per queue");
+    throw std::runtime_error("--burst-buffer " + sizeText(total) + " is too small for " +
+                             std::to_string(queues) + " queue(s): need at least " +
+                             sizeText(kMinBurstBufferBytes) + " per queue");
   const std::size_t perQueue = std::bit_floor(share);
   if (perQueue > kMaxBurstBufferBytes)
     throw std::runtime_error("--burst-buffer " + std::to_string(total) + " bytes is more than " +

@@ -50,7 +50,7 @@ struct AttachConfig {
 struct XskLiveStats {
   std::uint64_t received = 0;  // frames taken from the RX rings
   std::uint64_t records = 0;
-  XskStats xsk;           // summed over sockets
+  XskStats xsk;            // summed over sockets
   BurstBufferStats burst;  // summed over queues (high water: the deepest queue's)
 };
 

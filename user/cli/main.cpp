@@ -97,8 +97,8 @@ void printAttachSummary(const XskCapture& xsk, const CaptureStats& c, bool verbo
   // Every queue's buffer has the same size; the deepest is the queue that came closest to full.
   const std::uint64_t perQueue = xsk.laneCount() == 0 ? 0 : b.capacity / xsk.laneCount();
   std::fprintf(stderr,
-               "  burst buffer: %s per queue, %zu queue(s), deepest %s (%.1f%%), %" PRIu64 " datagrams, %" PRIu64
-               " dropped full, %" PRIu64 " dropped oversize\n",
+               "  burst buffer: %s per queue, %zu queue(s), deepest %s (%.1f%%), %" PRIu64
+               " datagrams, %" PRIu64 " dropped full, %" PRIu64 " dropped oversize\n",
                mib(perQueue).c_str(), xsk.laneCount(), mib(b.highWaterBytes).c_str(),
                perQueue == 0 ? 0.0 : 100.0 * double(b.highWaterBytes) / double(perQueue), b.datagrams, b.full,
                b.oversize);
@@ -117,8 +117,8 @@ void printAttachSummary(const XskCapture& xsk, const CaptureStats& c, bool verbo
 void printStatusLine(const XskLiveStats& now, const XskLiveStats& before, double seconds) {
   const double rate = seconds > 0 ? double(now.received - before.received) / seconds : 0.0;
   std::fprintf(stderr,
-               "\r%.0f datagrams/s, %" PRIu64 " records, buffered %s, drops: %" PRIu64 " rx ring full, %" PRIu64
-               " fill ring empty, %" PRIu64 " buffer full, %" PRIu64 " other   ",
+               "\r%.0f datagrams/s, %" PRIu64 " records, buffered %s, drops: %" PRIu64
+               " rx ring full, %" PRIu64 " fill ring empty, %" PRIu64 " buffer full, %" PRIu64 " other   ",
                rate, now.records, mib(now.burst.usedBytes).c_str(), now.xsk.rxRingFull, now.xsk.fillRingEmpty,
                now.burst.full + now.burst.oversize, now.xsk.rxDropped);
   std::fflush(stderr);

@@ -89,8 +89,9 @@ void addBurstBufferFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   if (!any) return;
   MetricFamily& capacity = f.gauge("ncxdp_burst_buffer_capacity_bytes",
                                    "Size of each RX queue's burst buffer (datagrams waiting to be decoded)");
-  MetricFamily& used = f.gauge("ncxdp_burst_buffer_used_bytes",
-                               "Bytes waiting in each queue's burst buffer: how far decoding is behind capture");
+  MetricFamily& used =
+      f.gauge("ncxdp_burst_buffer_used_bytes",
+              "Bytes waiting in each queue's burst buffer: how far decoding is behind capture");
   MetricFamily& highWater = f.gauge("ncxdp_burst_buffer_high_water_bytes",
                                     "The most bytes each queue's burst buffer has held since start");
   MetricFamily& datagrams =

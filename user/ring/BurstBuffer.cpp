@@ -33,7 +33,8 @@ BurstBuffer::BurstBuffer(std::size_t capacityBytes) : ring_(capacityBytes) {
   ring_.prefault();
 }
 
-bool BurstBuffer::tryPush(const Source& source, std::uint64_t arrivalUs, std::span<const std::uint8_t> payload) {
+bool BurstBuffer::tryPush(const Source& source, std::uint64_t arrivalUs,
+                          std::span<const std::uint8_t> payload) {
   std::uint8_t* slot = ring_.tryReserve(kEntryOverhead + payload.size());
   if (slot == nullptr) return false;
   std::memcpy(slot, &arrivalUs, sizeof arrivalUs);
@@ -56,8 +57,8 @@ bool BurstBuffer::push(const Source& source, std::uint64_t arrivalUs, std::span<
   return false;
 }
 
-bool BurstBuffer::pushWaiting(const Source& source, std::uint64_t arrivalUs, std::span<const std::uint8_t> payload,
-                              const std::atomic<bool>& giveUp) {
+bool BurstBuffer::pushWaiting(const Source& source, std::uint64_t arrivalUs,
+                              std::span<const std::uint8_t> payload, const std::atomic<bool>& giveUp) {
   if (kEntryOverhead + payload.size() > ring_.maxRecordBytes()) {
     bump(oversize_);
     return false;

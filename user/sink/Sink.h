@@ -22,7 +22,7 @@ struct SinkStats {
   std::uint64_t written = 0;      // local outputs: records now completely in the file or pipe
   DropCounts dropped;             // records lost for good, by cause
   std::uint64_t writeErrors = 0;  // failed write calls (one may lose many records, or none)
-  std::uint64_t spilled = 0;  // records not delivered but kept in a local spill file (nats)
+  std::uint64_t spilled = 0;      // records not delivered but kept in a local spill file (nats)
   // Outputs that deliver to a remote service and wait for its acknowledgement (nats) set remote
   // and keep these; the metrics exporter only shows them for such outputs.
   bool remote = false;
