@@ -17,6 +17,15 @@ namespace ncxdp {
 
 namespace {
 
+// --ring-size, --burst-buffer: a byte count with an optional K/M/G suffix.
+CLI::Validator byteSize() {
+  return CLI::Validator(
+      [](const std::string& text) -> std::string {
+        return parseByteSize(text) ? "" : "'" + text + "' is not a size (examples: 1048576, 512K, 64M, 1G)";
+      },
+      "SIZE");
+}
+
 constexpr std::uint16_t kDefaultPort = 6666;
 constexpr int kUsageError = 2;
 
@@ -58,12 +67,7 @@ void addCommon(CLI::App& sub, Common& c) {
                  "Ring memory between capture and output, split over threads (K/M/G)")
       ->capture_default_str()
       ->type_name("BYTES")
-      ->check(
-          [](const std::string& text) -> std::string {
-            return parseByteSize(text) ? ""
-                                       : "'" + text + "' is not a size (examples: 1048576, 512K, 64M, 1G)";
-          },
-          "SIZE");
+      ->check(byteSize());
   sub.add_flag("-v,--verbose", c.verbose, "Print setup details and a detailed summary at exit");
   CLI::Option* triage =
       sub.add_flag("--triage", c.triage,
@@ -230,12 +234,7 @@ int parseOptions(int argc, char** argv, Options& out) {
                    "absorbs bursts that decoding and the outputs cannot keep up with")
       ->capture_default_str()
       ->type_name("BYTES")
-      ->check(
-          [](const std::string& text) -> std::string {
-            return parseByteSize(text) ? ""
-                                       : "'" + text + "' is not a size (examples: 1048576, 512K, 64M, 1G)";
-          },
-          "SIZE");
+      ->check(byteSize());
   addCommon(*attach, common);
   MetricsArgs attachMetrics;
   addMetrics(*attach, attachMetrics);
