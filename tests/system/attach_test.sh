@@ -83,10 +83,7 @@ OUT="$WORK/attach.jsonl"
 ip netns exec "$RX_NS" "$NCXDP" attach vrx --port 6666 --port 6667 --out "jsonl:$OUT" -v 2>"$WORK/attach.err" &
 RX_PID=$!
 PIDS+=("$RX_PID")
-for ((i = 0; i < 100; i++)); do
-  grep -q 'AF_XDP' "$WORK/attach.err" 2>/dev/null && break
-  sleep 0.05
-done
+wait_attached "$WORK/attach.err"
 grep -q '^ncxdp attach: vrx, XDP program id [0-9]* in native mode, AF_XDP copy on queue(s) 0, rings of 8192, burst buffer 64 MiB per queue$' \
   "$WORK/attach.err" || fail "unexpected setup line: $(cat "$WORK/attach.err")"
 xdp_on vrx || fail "no XDP program on vrx while attached"
@@ -142,10 +139,7 @@ ip netns exec "$RX_NS" "$NCXDP" listen --port 6666 --out "jsonl:$WORK/denied.jso
 D_PID=$!
 PIDS+=("$D_PID")
 wait_udp_listener "$RX_NS" 6666
-for ((i = 0; i < 100; i++)); do
-  grep -q 'AF_XDP' "$WORK/allow.err" 2>/dev/null && break
-  sleep 0.05
-done
+wait_attached "$WORK/allow.err"
 grep -q 'in generic mode, AF_XDP copy' "$WORK/allow.err" || fail "run B setup: $(cat "$WORK/allow.err")"
 send allowed4 --to "$RX_V4:6666" gen --src "${TX_V4[0]}" --src-ports 7500-7501 --count 50 --format mixed
 send allowed6 --to "[$RX_V6]:6666" gen --src "${TX_V6[0]}" --src-ports 7500-7501 --count 50 --format mixed
@@ -181,10 +175,7 @@ OUTC="$WORK/queues.jsonl"
 ip netns exec "$RX_NS" "$NCXDP" attach vrx2 --out "jsonl:$OUTC" -v 2>"$WORK/queues.err" &
 C_PID=$!
 PIDS+=("$C_PID")
-for ((i = 0; i < 100; i++)); do
-  grep -q 'AF_XDP' "$WORK/queues.err" 2>/dev/null && break
-  sleep 0.05
-done
+wait_attached "$WORK/queues.err"
 grep -q 'on queue(s) 0,1,' "$WORK/queues.err" || fail "two-queue veth: $(cat "$WORK/queues.err")"
 send queues --to "10.199.2.1:6666" gen --src 10.199.2.2 --src-ports 7700-7731 --count 20 --format mixed
 wait_lines "$OUTC" "$(wc -l <"$WORK/queues.expect")" 20 || fail "two-queue veth: records missing"

@@ -37,11 +37,7 @@ ip netns exec "$RX_NS" "$NCXDP" attach vrx --out "jsonl:$WORK/out.fifo" --metric
   2>"$WORK/attach.err" &
 RX_PID=$!
 PIDS+=("$RX_PID")
-for ((i = 0; i < 100; i++)); do
-  grep -q 'AF_XDP' "$WORK/attach.err" 2>/dev/null && break
-  sleep 0.05
-done
-grep -q 'AF_XDP' "$WORK/attach.err" || fail "ncxdp attach did not come up: $(cat "$WORK/attach.err")"
+wait_attached "$WORK/attach.err"
 
 start=$(date +%s%N)
 ip netns exec "$TX_NS" timeout 60 "$STORM" send --iface vtx --dst "$RX_V4" --dst-mac "$RX_MAC" \

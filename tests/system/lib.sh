@@ -101,6 +101,17 @@ wait_udp_listener() {
   fail "nothing listens on udp port $port in $ns after 5 s"
 }
 
+# Waits (bounded, 5 s) until `ncxdp attach`, whose stderr is file $1, has its AF_XDP sockets up
+# (the -v setup line); fails with what it printed otherwise.
+wait_attached() {
+  local err=$1 i
+  for ((i = 0; i < 100; i++)); do
+    grep -q 'AF_XDP' "$err" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  fail "ncxdp attach did not come up: $(cat "$err")"
+}
+
 # Waits (bounded, $3 seconds) until file $1 has at least $2 lines.
 wait_lines() {
   local file=$1 want=$2 secs=$3 i have=0

@@ -34,12 +34,7 @@ start_attach() {
   ip netns exec "$RX_NS" "$NCXDP" attach vrx --port 6666 --out "jsonl:$OUT" -v 2>"$WORK/$1.attach.err" &
   RX_PID=$!
   PIDS+=("$RX_PID")
-  local i
-  for ((i = 0; i < 100; i++)); do
-    grep -q 'AF_XDP' "$WORK/$1.attach.err" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  fail "ncxdp attach did not come up: $(cat "$WORK/$1.attach.err")"
+  wait_attached "$WORK/$1.attach.err"
 }
 
 stop_attach() {
