@@ -58,12 +58,7 @@ void Pipeline::start() {
 }
 
 void Pipeline::notify() {
-  // Pairs with the fence in sleepUntilWork(): either the sink thread sees our committed record
-  // when it re-checks the rings, or we see sleeping_ and wake it.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (!sleeping_.load(std::memory_order_relaxed)) return;
-  std::lock_guard lock(mu_);
-  cv_.notify_one();
+  doorbell_.ring();
 }
 
 void Pipeline::producerDone(std::size_t i) {
@@ -113,12 +108,7 @@ bool Pipeline::anyWork() const {
 }
 
 void Pipeline::sleepUntilWork() {
-  std::unique_lock lock(mu_);
-  sleeping_.store(true, std::memory_order_relaxed);
-  // Pairs with the fence in notify(); see the comment on sleeping_.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (!anyWork()) cv_.wait_for(lock, kIdleWait);
-  sleeping_.store(false, std::memory_order_relaxed);
+  doorbell_.wait(kIdleWait, [this] { return anyWork(); });
 }
 
 std::size_t Pipeline::drain(SpscRing& ring, std::size_t limit) {

@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -16,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "ring/Doorbell.h"
 #include "ring/RingWriter.h"
 #include "ring/SpscRing.h"
 #include "sink/Sink.h"
@@ -107,12 +107,9 @@ class Pipeline {
   std::atomic<bool> reopen_{false};
   std::atomic<bool> drained_{false};
 
-  // Sleep/wake handshake: the sink thread sets sleeping_ under mu_ and re-checks the rings before
-  // waiting; a producer publishes, fences, then reads sleeping_ (Dekker style), so one of the two
-  // always sees the other and no wakeup is lost. The wait also times out, as a backstop.
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::atomic<bool> sleeping_{false};
+  // The sink thread sleeps on it when every ring is empty; producers ring it after a batch (no
+  // syscall unless the sink thread sleeps). The wait also times out, as a backstop and for ticks.
+  Doorbell doorbell_;
 
   // Sink-thread state (decode scratch reused across records, so steady state allocates nothing).
   std::vector<KeyValue> dictScratch_;
