@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build deps test unit bpf system kernel-test kmod asan tsan fuzz demo bench clean
+.PHONY: all build deps test unit bpf system kernel-test kmod deb asan tsan fuzz demo bench clean
 
 all: build
 
@@ -43,6 +43,12 @@ kernel-test: deps build
 # $(BUILD)/kmod/<abi>/ncxdp_tx.ko.
 kmod:
 	./kmod/build.sh $(BUILD)/kmod
+
+# Debian packages (packaging/debian): $(BUILD)/deb/ncxdp_<version>_amd64.deb and
+# ncxdp-tx-dkms_<version>_all.deb, from the binaries `make build` compiled (README, "Install as a
+# package").
+deb: build
+	./packaging/build-deb.sh $(BUILD) $(BUILD)/deb
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library, the unit and the BPF tests.
 asan:

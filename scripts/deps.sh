@@ -23,6 +23,8 @@ packages=(
   nats-server libnats-dev
   # benchmark plots
   python3-matplotlib
+  # Debian packages (make deb, tests/package): debhelper with DKMS, man pages, lintian, logrotate
+  debhelper dh-dkms dkms dpkg-dev fakeroot help2man lintian logrotate man-db
 )
 
 # The kernel tests build modules against exactly the kernels they boot: headers pinned with them.
