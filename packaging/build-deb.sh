@@ -47,12 +47,19 @@ fi
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 
-# The staging tree: the sources as they are now (committed or not), without build directories.
+# The staging tree: the sources as they are now, committed or not, without what git ignores (build
+# directories, fuzz runs); from a tree without git, everything but the build directories.
 stage="$out/src/ncxdp-$version"
 rm -rf "$out/src"
 mkdir -p "$stage"
-tar -C "$SRC" --exclude-vcs --exclude='./build*' --exclude='./out' --exclude='./.cache' \
-  --exclude='./debian' -cf - . | tar -C "$stage" -xf -
+if git -C "$SRC" rev-parse --show-toplevel >/dev/null 2>&1; then
+  # --ignore-failed-read: files deleted in the work tree but not yet in git.
+  git -C "$SRC" ls-files -z --cached --others --exclude-standard |
+    tar -C "$SRC" --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -C "$stage" -xf -
+else
+  tar -C "$SRC" --exclude='./build*' --exclude='./out' --exclude='./.cache' -cf - . | tar -C "$stage" -xf -
+fi
+rm -rf "$stage/debian"
 cp -r "$SRC/packaging/debian" "$stage/debian"
 
 # debian/changelog from the one version; its date is the last commit's (reproducible builds).
