@@ -56,4 +56,10 @@ help2man --no-info --section 8 --version-string "$version" --include "$tmp/ncxdp
   --name "netconsole storm generator and loss checker" "$build/ncxdp-storm" >"$out/ncxdp-storm.8"
 # help2man names the program after the path it ran; CLI11 prints argv[0] in its usage line.
 sed -i "s|$build/||g" "$out/ncxdp.8" "$out/ncxdp-storm.8"
+# The first line of --help ("ncxdp: netconsole receiver ...") repeats NAME at the end of the
+# DESCRIPTION the include file already gives.
+for prog in ncxdp ncxdp-storm; do
+  first=$("$build/$prog" --help | head -1 | sed 's/-/\\-/g')
+  awk -v l="$first" '$0 != l' "$out/$prog.8" >"$tmp/$prog.8" && mv "$tmp/$prog.8" "$out/$prog.8"
+done
 echo "mkman.sh: $out/ncxdp.8 $out/ncxdp-storm.8"
