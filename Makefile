@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 CMAKE_ARGS ?= -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all build deps test unit bpf system kernel-test kmod deb asan tsan fuzz demo bench clean
+.PHONY: all build deps test unit bpf system kernel-test kmod deb package-test asan tsan fuzz demo bench clean
 
 all: build
 
@@ -49,6 +49,11 @@ kmod:
 # package").
 deb: build
 	./packaging/build-deb.sh $(BUILD) $(BUILD)/deb
+
+# Only the package test (tests/package/package_test.sh, ctest label package): both packages built,
+# lintian, installed in a throwaway root, the DKMS module built and booted in the 6.12 guest.
+package-test: deps build
+	cd $(BUILD) && ctest --output-on-failure -L '^package$$'
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of the library, the unit and the BPF tests.
 asan:
