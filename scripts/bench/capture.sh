@@ -24,15 +24,17 @@
 # BENCH_LOSS_TOLERANCE of its datagrams are missing, and a failed search trial is repeated once.
 # On a quiet machine set BENCH_LOSS_TOLERANCE=0 for the strict definition.
 #
-# Scheduling (BENCH_SCHED): with `fifo` (the default) the NAPI thread runs SCHED_FIFO 1, the
-# receiver SCHED_FIFO 2 and the generator SCHED_FIFO 1. veth's NAPI ring holds only 256 frames,
-# so on a shared machine any ordinary process that delays the NAPI thread by a few milliseconds
-# drops frames no receiver ever saw; real-time priorities keep other people's compilers out of
-# the measurement. The receiver is above NAPI, so a receiver that blocks when idle (all of these
-# do) always gets to empty its queue, and what it leaves of the core is what NAPI gets (ncxdp's
-# own sink thread steps down to NAPI's priority while its rings absorb a burst, see
-# user/pipeline/SinkPriority.h). With `other`, all three are SCHED_OTHER at nice -20: the plain layout,
-# noisier on a busy machine.
+# Scheduling (BENCH_SCHED): `other` (the default) is what a user runs: no pinning, no real-time
+# priorities. `fifo` is the pinned one-core layout: receiver and the veth NAPI thread on CPU 1,
+# generator on CPU 0; the NAPI thread runs SCHED_FIFO 3 (it stands in for softirq, which runs
+# above every user thread), every receiver SCHED_FIFO 2, the generator SCHED_FIFO 1. Note that
+# ncxdp's sink thread steps down to FIFO 1 while its rings are not filling
+# (user/pipeline/SinkPriority.h), i.e. below the receivers' priority.
+# BENCH_REPEAT (default 3): every storm runs that many times per receiver; report.py gives
+# medians and min-max. BENCH_STORM_ONLY=1 skips the rate searches. Each storm line records the
+# veth drop counters and ncxdp's -v exit summary (fill ring empty, burst buffer full, socket
+# drops, ring full) so that every lost record is attributed to a counter. Each trial line has
+# `short`: true when the generator offered less than 90% of the target rate.
 set -euo pipefail
 build=$(cd "${1:?usage: capture.sh BUILD_DIR OUT_DIR}" && pwd)
 out=${2:?usage: capture.sh BUILD_DIR OUT_DIR}
@@ -220,7 +222,7 @@ trial() {
     --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson rss_kb "$RSS_KB" --argjson zero "$ZERO_LOSS" \
     '{kind:"trial", receiver:$receiver, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
       offered_pps:$offered, delivered:$delivered, delivered_pps:($delivered / ($sent / $offered)),
-      loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
+      short:($target > 0 and $offered < 0.9 * $target), loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
       cpu_s:($cpu_ticks / $tick), napi_cpu_s:($napi_ticks / $tick), rss_kb:$rss_kb}' >>"$results"
   rm -f "$SHM/out.jsonl"
   log "$(printf '%-8s %4dB target %8s offered %9.0f/s delivered %9s/%-9s %s' "$kind" "$payload" "$pps" \
