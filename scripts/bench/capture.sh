@@ -15,8 +15,8 @@
 #   netconsd  only when found on PATH (it is never vendored)
 # Environment: BENCH_WINDOW (seconds per trial, default 2), BENCH_RECEIVERS (default all),
 # BENCH_PAYLOADS (default "100 1000"), BENCH_STORM_HOSTS (10000), BENCH_STORM_BURST (100),
-# BENCH_SEARCH_STEPS (bisection steps after the doubling phase, default 4), BENCH_SCHED (fifo or
-# other, below), BENCH_LOSS_TOLERANCE (default 0.0001, below).
+# BENCH_SEARCH_STEPS (bisection steps after the doubling phase, default 4), BENCH_SCHED (other, the
+# default, or fifo; below), BENCH_REPEAT (3), BENCH_STORM_ONLY (0), BENCH_LOSS_TOLERANCE (default 0.0001, below).
 #
 # Zero loss: this shared VM loses about 1 frame in 20,000 in veth's 256-frame NAPI ring at any
 # rate, even to the bare AF_XDP loop at 50,000/s (the NAPI thread is delayed a few milliseconds
