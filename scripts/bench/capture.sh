@@ -15,8 +15,8 @@
 #   netconsd  only when found on PATH (it is never vendored)
 # Environment: BENCH_WINDOW (seconds per trial, default 2), BENCH_RECEIVERS (default all),
 # BENCH_PAYLOADS (default "100 1000"), BENCH_STORM_HOSTS (10000), BENCH_STORM_BURST (100),
-# BENCH_SEARCH_STEPS (bisection steps after the doubling phase, default 4), BENCH_SCHED (fifo or
-# other, below), BENCH_LOSS_TOLERANCE (default 0.0001, below).
+# BENCH_SEARCH_STEPS (bisection steps after the doubling phase, default 4), BENCH_SCHED (other, the
+# default, or fifo; below), BENCH_REPEAT (3), BENCH_STORM_ONLY (0), BENCH_LOSS_TOLERANCE (default 0.0001, below).
 #
 # Zero loss: this shared VM loses about 1 frame in 20,000 in veth's 256-frame NAPI ring at any
 # rate, even to the bare AF_XDP loop at 50,000/s (the NAPI thread is delayed a few milliseconds
@@ -24,15 +24,17 @@
 # BENCH_LOSS_TOLERANCE of its datagrams are missing, and a failed search trial is repeated once.
 # On a quiet machine set BENCH_LOSS_TOLERANCE=0 for the strict definition.
 #
-# Scheduling (BENCH_SCHED): with `fifo` (the default) the NAPI thread runs SCHED_FIFO 1, the
-# receiver SCHED_FIFO 2 and the generator SCHED_FIFO 1. veth's NAPI ring holds only 256 frames,
-# so on a shared machine any ordinary process that delays the NAPI thread by a few milliseconds
-# drops frames no receiver ever saw; real-time priorities keep other people's compilers out of
-# the measurement. The receiver is above NAPI, so a receiver that blocks when idle (all of these
-# do) always gets to empty its queue, and what it leaves of the core is what NAPI gets (ncxdp's
-# own sink thread steps down to NAPI's priority while its rings absorb a burst, see
-# user/pipeline/SinkPriority.h). With `other`, all three are SCHED_OTHER at nice -20: the plain layout,
-# noisier on a busy machine.
+# Scheduling (BENCH_SCHED): `other` (the default) is what a user runs: no pinning, no real-time
+# priorities. `fifo` is the pinned one-core layout: receiver and the veth NAPI thread on CPU 1,
+# generator on CPU 0; the NAPI thread runs SCHED_FIFO 3 (it stands in for softirq, which runs
+# above every user thread), every receiver SCHED_FIFO 2, the generator SCHED_FIFO 1. Note that
+# ncxdp's sink thread steps down to FIFO 1 while its rings are not filling
+# (user/pipeline/SinkPriority.h), i.e. below the receivers' priority.
+# BENCH_REPEAT (default 3): every storm runs that many times per receiver; report.py gives
+# medians and min-max. BENCH_STORM_ONLY=1 skips the rate searches. Each storm line records the
+# veth drop counters and ncxdp's -v exit summary (fill ring empty, burst buffer full, socket
+# drops, ring full) so that every lost record is attributed to a counter. Each trial line has
+# `short`: true when the generator offered less than 90% of the target rate.
 set -euo pipefail
 build=$(cd "${1:?usage: capture.sh BUILD_DIR OUT_DIR}" && pwd)
 out=${2:?usage: capture.sh BUILD_DIR OUT_DIR}
@@ -47,17 +49,23 @@ PAYLOADS=${BENCH_PAYLOADS:-"100 1000"}
 STORM_HOSTS=${BENCH_STORM_HOSTS:-10000}
 STORM_BURST=${BENCH_STORM_BURST:-100}
 SEARCH_STEPS=${BENCH_SEARCH_STEPS:-4}
-SCHED=${BENCH_SCHED:-fifo}
+SCHED=${BENCH_SCHED:-other}
 TOLERANCE=${BENCH_LOSS_TOLERANCE:-0.0001}
+REPEAT=${BENCH_REPEAT:-3}        # every storm is run REPEAT times; report.py gives medians and min-max
+STORM_ONLY=${BENCH_STORM_ONLY:-0} # 1: only the storm (skips the rate searches)
 case $SCHED in
-  fifo) RX_PRIO=(chrt -f 2) TX_PRIO=(chrt -f 1) NAPI_PRIO=(chrt -f -p 1) ;;
-  other) RX_PRIO=(nice -n -20) TX_PRIO=(nice -n -20) NAPI_PRIO=(renice -n -20 -p) ;;
+  # NAPI stands in for softirq, which runs above every user thread: highest. Every receiver at
+  # the same priority below it.
+  fifo) RX_PRIO=(chrt -f 2) TX_PRIO=(chrt -f 1) NAPI_PRIO=(chrt -f -p 3) ;;
+  # other: what a user runs: no pinning, no priorities (the default).
+  other) RX_PRIO=() TX_PRIO=() NAPI_PRIO=() ;;
   *) echo "bench: BENCH_SCHED must be fifo or other" >&2; exit 1 ;;
 esac
 FLAT_HOSTS=256
 MAX_PPS=2400000  # above what the generator reaches here: the doubling phase stops at or before it
 RX_CPU=1
 TX_CPU=0
+if [[ $SCHED == fifo ]]; then RX_PIN=(taskset -c "$RX_CPU") TX_PIN=(taskset -c "$TX_CPU"); else RX_PIN=() TX_PIN=(); fi
 
 NCXDP=$build/ncxdp
 STORM=$build/ncxdp-storm
@@ -108,6 +116,7 @@ for _ in $(seq 50); do ip -n "$RX" -o link show "$RXDEV" | grep -q LOWER_UP && b
 # The NAPI thread(s) of the receiving veth (the XDP attach can create a new one): pinned next to
 # the receiver and given the receiver's priority.
 pin_napi() {
+  [[ $SCHED == fifo ]] || return 0
   local pid
   for pid in $(ps -e -o pid=,comm= | awk -v d="napi/$RXDEV-" 'index($2, d) == 1 {print $1}'); do
     taskset -pc "$RX_CPU" "$pid" >/dev/null
@@ -144,7 +153,7 @@ start_receiver() {
     afxdp) cmd=("$XSK_COUNT" "$RXDEV" --port 6666) ;;
     *) echo "bench: unknown receiver $kind" >&2; exit 1 ;;
   esac
-  ip netns exec "$RX" "${RX_PRIO[@]}" taskset -c "$RX_CPU" "${cmd[@]}" >"$SHM/rx.out" 2>"$SHM/rx.err" &
+  ip netns exec "$RX" "${RX_PRIO[@]}" "${RX_PIN[@]}" "${cmd[@]}" >"$SHM/rx.out" 2>"$SHM/rx.err" &
   RX_PID=$!
   local i
   for ((i = 0; i < 100; i++)); do
@@ -188,7 +197,7 @@ trial() {
   drops0=$(link_drops)
   napi0=$(napi_ticks)
   cpu0=$(proc_ticks "$RX_PID")
-  ip netns exec "$TX" "${TX_PRIO[@]}" taskset -c "$TX_CPU" "$STORM" send --iface "$TXDEV" --dst "$RX_ADDR" \
+  ip netns exec "$TX" "${TX_PRIO[@]}" "${TX_PIN[@]}" "$STORM" send --iface "$TXDEV" --dst "$RX_ADDR" \
     --dst-mac "$RX_MAC" --hosts "$FLAT_HOSTS" --formats extended --scenario flat --payload "$payload" \
     --pps "$pps" --duration "$WINDOW" --quiet --manifest "$SHM/m.json" 2>>"$SHM/gen.err" ||
     { echo "bench: generator failed: $(tail -2 "$SHM/gen.err")" >&2; exit 1; }
@@ -213,7 +222,7 @@ trial() {
     --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson rss_kb "$RSS_KB" --argjson zero "$ZERO_LOSS" \
     '{kind:"trial", receiver:$receiver, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
       offered_pps:$offered, delivered:$delivered, delivered_pps:($delivered / ($sent / $offered)),
-      loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
+      short:($target > 0 and $offered < 0.9 * $target), loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
       cpu_s:($cpu_ticks / $tick), napi_cpu_s:($napi_ticks / $tick), rss_kb:$rss_kb}' >>"$results"
   rm -f "$SHM/out.jsonl"
   log "$(printf '%-8s %4dB target %8s offered %9.0f/s delivered %9s/%-9s %s' "$kind" "$payload" "$pps" \
@@ -261,19 +270,24 @@ search() {
 
 # storm KIND: the mass panic: STORM_HOSTS hosts x STORM_BURST messages, all within 2 s.
 storm() {
-  local kind=$1
+  local kind=$1 rep=${2:-1}
   start_receiver "$kind"
-  local napi0 cpu0
+  local napi0 cpu0 drops0
+  drops0=$(link_drops)
   napi0=$(napi_ticks)
   cpu0=$(proc_ticks "$RX_PID")
-  ip netns exec "$TX" "${TX_PRIO[@]}" taskset -c "$TX_CPU" "$STORM" send --iface "$TXDEV" --dst "$RX_ADDR" \
-    --dst-mac "$RX_MAC" --hosts "$STORM_HOSTS" --formats mixed --scenario panic --burst "$STORM_BURST" \
+  ip netns exec "$TX" "${TX_PRIO[@]}" "${TX_PIN[@]}" "$STORM" send --iface "$TXDEV" --dst "$RX_ADDR" \
+    --dst-mac "$RX_MAC" --hosts "$STORM_HOSTS" --formats extended --scenario panic --burst "$STORM_BURST" \
     --pps "$STORM_PPS" --duration 30 --quiet --manifest "$SHM/storm.json" 2>>"$SHM/gen.err" ||
     { echo "bench: generator failed: $(tail -2 "$SHM/gen.err")" >&2; exit 1; }
   local cpu napi
   cpu=$(($(proc_ticks "$RX_PID") - cpu0))
   stop_receiver "$kind"
   napi=$(($(napi_ticks) - napi0))
+  local drops summary
+  drops=$(($(link_drops) - drops0))
+  # Attribution: ncxdp's exit summary (-v) names every counter that lost something.
+  summary=$(grep -iE 'dropped|full|lost|empty|gap|buffer' "$SHM/rx.err" | tail -8 | jq -Rs . )
   local sent records elapsed check="{}"
   sent=$(jq '.sent.datagrams' "$SHM/storm.json")
   records=$(jq '.sent.records' "$SHM/storm.json")
@@ -285,7 +299,8 @@ storm() {
     --argjson delivered "$DELIVERED" --argjson drain "$DRAIN_S" --argjson rss_kb "$RSS_KB" \
     --argjson cpu_ticks "$cpu" --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson check "$check" \
     --argjson hosts "$STORM_HOSTS" --argjson burst "$STORM_BURST" \
-    '{kind:"storm", receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
+    --arg sched "$SCHED" --argjson rep "$rep" --argjson link_drops "$drops" --argjson summary "$summary" \
+    '{kind:"storm", sched:$sched, rep:$rep, link_drops:$link_drops, rx_summary:$summary, receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
       send_s:$elapsed, delivered:$delivered, drain_s:$drain, rss_kb:$rss_kb, cpu_s:($cpu_ticks / $tick),
       napi_cpu_s:($napi_ticks / $tick), check:$check,
       captured_pct:(if $check.captured_pct then $check.captured_pct else (100 * $delivered / $sent) end)}' >>"$results"
@@ -314,6 +329,7 @@ jq -nc --arg uptime "$(uptime)" --arg cpu "$(lscpu | sed -n 's/^Model name: *//p
 log "layout: $RXDEV (threaded NAPI) + receiver on CPU $RX_CPU, generator on CPU $TX_CPU, scheduling $SCHED; window ${WINDOW}s; load: $(uptime | sed 's/.*load/load/')"
 
 declare -A ZL
+((STORM_ONLY)) && PAYLOADS=""
 for payload in $PAYLOADS; do
   for r in "${receivers[@]}"; do
     log "zero-loss search: $r, ${payload}-byte payloads"
@@ -335,6 +351,8 @@ log "mass-panic storm: $STORM_HOSTS hosts x $STORM_BURST messages within 2 s"
 # Each host's burst is STORM_BURST messages, one of them ("Modules linked in") two datagrams long:
 # all of it within 2 seconds.
 STORM_PPS=$((STORM_HOSTS * (STORM_BURST + 1) / 2))
-for r in "${receivers[@]}"; do storm "$r"; done
+for ((rep = 1; rep <= REPEAT; rep++)); do
+  for r in "${receivers[@]}"; do storm "$r" "$rep"; done
+done
 jq -nc --arg uptime "$(uptime)" '{kind:"machine_end", uptime:$uptime}' >>"$results"
 log "done: $results"

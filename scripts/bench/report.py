@@ -5,6 +5,7 @@ docs/benchmarks.md and a PNG plot of offered vs delivered rate per receiver.
     report.py RESULTS.jsonl OUT.md OUT.png
 """
 import json
+import statistics
 import sys
 
 import matplotlib
@@ -106,15 +107,24 @@ def main():
         out.append(f"**Mass-panic storm**: {s0['hosts']:,} hosts x {s0['burst']}-message panic burst "
                    f"({s0['records']:,} records in {s0['datagrams']:,} datagrams) sent in about {s0['send_s']:.1f} s")
         out.append("")
-        out.append("| receiver | captured | how counted | drain after the storm | peak RSS | CPU receiver + NAPI |")
-        out.append("|---|---:|---|---:|---:|---:|")
-        for rec in ORDER:
-            s = next((x for x in storms if x["receiver"] == rec), None)
-            if s is None:
-                continue
-            how = ("records matched exactly (`ncxdp-storm check`)" if s["check"] else "datagrams counted")
-            out.append(f"| {NAMES[rec]} | {s['captured_pct']:.3f}% | {how} | {s['drain_s']:.2f} s | "
-                       f"{s['rss_kb'] / 1024:.0f} MiB | {s['cpu_s']:.2f} + {s['napi_cpu_s']:.2f} s |")
+        out.append("Medians over the repeats (BENCH_REPEAT), min-max in brackets; missing = records missing, "
+                   "veth = veth drop counters in that trial.")
+        out.append("")
+        out.append("| layout | receiver | captured (median, min-max) | how counted | drain after the storm | peak RSS | missing / veth per trial |")
+        out.append("|---|---|---:|---|---:|---:|---|")
+        med = statistics.median
+        for sched in sorted({x.get("sched", "fifo") for x in storms}):
+            for rec in ORDER:
+                ss = [x for x in storms if x["receiver"] == rec and x.get("sched", "fifo") == sched]
+                if not ss:
+                    continue
+                cap = [x["captured_pct"] for x in ss]
+                dr = [x["drain_s"] for x in ss]
+                how = ("records matched exactly (`ncxdp-storm check`)" if ss[0]["check"] else "datagrams counted")
+                per = ", ".join(f"{x['check'].get('missing', x['datagrams'] - x['delivered'])}/{x.get('link_drops', '?')}"
+                                for x in ss)
+                out.append(f"| {sched} | {NAMES[rec]} | {med(cap):.3f}% ({min(cap):.3f}-{max(cap):.3f}) | {how} | "
+                           f"{med(dr):.2f} s ({min(dr):.2f}-{max(dr):.2f}) | {med([x['rss_kb'] for x in ss]) / 1024:.0f} MiB | {per} |")
         out.append("")
     for n in notes:
         if n["receiver"] == "netconsd":
@@ -123,6 +133,8 @@ def main():
     with open(md, "w") as f:
         f.write("\n".join(out) + "\n")
 
+    if not payloads:  # storm only (BENCH_STORM_ONLY=1): no rate trials to plot
+        return
     fig, axes = plt.subplots(1, len(payloads), figsize=(6 * len(payloads), 5), squeeze=False)
     for ax, payload in zip(axes[0], payloads):
         top = 0
