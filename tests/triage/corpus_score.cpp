@@ -6,7 +6,7 @@
 // the report's label: pairwise precision (pairs in one cluster that are one bug) and recall (pairs
 // of one bug that share a cluster), over the reports and over the storm's hosts.
 //
-//   triage_corpus_score DIR [--min-precision P] [--min-recall R] [--copies N] [-v]
+//   triage_corpus_score DIR [--min-precision P] [--min-recall R] [--copies N] [--frames N] [-v]
 //
 // Exit 1 when a report is not detected or a score is under its minimum, 2 for bad arguments.
 #include <arpa/inet.h>
@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -59,8 +60,27 @@ std::vector<std::string> readReport(const std::string& path) {
     if (const std::size_t k = line.find(" kernel: "); k != std::string::npos && k < 40 && line.size() > 3 &&
                                                         std::isalpha(static_cast<unsigned char>(line[0])))
       line.erase(0, k + 9);
+    // A serial console mixes user space output ("syzkaller login: ") and the end of another
+    // message into a line; netconsole sends each kernel message on its own, from its
+    // "[   35.184476]" on.
+    static const std::regex kStamp(R"(\[ *[0-9]+\.[0-9]{6}\])");
+    std::vector<std::size_t> at;
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), kStamp); it != std::sregex_iterator(); ++it)
+      at.push_back(static_cast<std::size_t>(it->position(0)));
+    // Text before the first stamp is user space output; "...ffffffff83f42ec0[   45.871305] tc_dump..."
+    // is two messages.
+    for (std::size_t i = 0; i < at.size(); ++i)
+      lines.push_back(line.substr(at[i], (i + 1 < at.size() ? at[i + 1] : line.size()) - at[i]));
+    if (!at.empty()) continue;
     lines.push_back(line);
   }
+  // A console log with kernel timestamps also holds what user space wrote to the console
+  // (syzkaller's "executing program" and its programs): lines without a stamp there are not the
+  // kernel's, and netconsole never sends them.
+  std::size_t stamped = 0;
+  for (const std::string& l : lines) stamped += !l.empty() && l[0] == '[' && l.find("] ") < 24;
+  if (stamped * 2 > lines.size())
+    std::erase_if(lines, [](const std::string& l) { return l.empty() || l[0] != '['; });
   return lines;
 }
 
@@ -82,6 +102,7 @@ struct Recorder final : EventHandler {
   Clusterer& clusters;
   std::unordered_map<Source, std::pair<std::uint64_t, std::string>, SourceHash> first;  // src -> (firstUs, key)
   std::unordered_map<Source, std::string, SourceHash> reasons;
+  std::unordered_map<Source, std::vector<FrameNote>, SourceHash> notes;
   std::string key;
   std::vector<std::string_view> frames;
   explicit Recorder(Clusterer& c) : clusters(c) {}
@@ -91,6 +112,9 @@ struct Recorder final : EventHandler {
     if (it == first.end() || e.firstUs < it->second.first) {
       first[e.src] = {e.firstUs, key};
       reasons[e.src] = e.reason;
+      std::string k;
+      std::vector<std::string_view> f;
+      Signature::build(e, clusters.config().topFrames, k, f, &notes[e.src]);
     }
     clusters.onEvent(e);
   }
@@ -122,7 +146,7 @@ Score pairwise(const std::vector<std::string>& labels, const std::vector<std::st
 
 int usage() {
   std::fprintf(stderr,
-               "usage: triage_corpus_score DIR [--min-precision P] [--min-recall R] [--copies N] [-v]\n");
+               "usage: triage_corpus_score DIR [--min-precision P] [--min-recall R] [--copies N] [--frames N] [-v]\n");
   return 2;
 }
 
@@ -132,13 +156,16 @@ int main(int argc, char** argv) {
   std::string dir;
   double minPrecision = 0.95, minRecall = 0.90;
   std::size_t copies = 4;
+  std::size_t frames = Signature::kDefaultFrames;
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "-v") {
       verbose = true;
-    } else if ((a == "--min-precision" || a == "--min-recall" || a == "--copies") && i + 1 < argc) {
+    } else if ((a == "--min-precision" || a == "--min-recall" || a == "--copies" || a == "--frames") &&
+               i + 1 < argc) {
       const double v = std::atof(argv[++i]);
+      if (a == "--frames") frames = static_cast<std::size_t>(v);
       if (a == "--min-precision") minPrecision = v;
       if (a == "--min-recall") minRecall = v;
       if (a == "--copies") copies = std::max<std::size_t>(1, static_cast<std::size_t>(v));
@@ -193,6 +220,7 @@ int main(int argc, char** argv) {
   };
 
   TriageConfig config;
+  config.cluster.topFrames = frames;
   Clusterer clusterer(config.cluster);
   EventDetector detector(config.detector);
   Recorder recorder(clusterer);
@@ -295,7 +323,11 @@ int main(int argc, char** argv) {
   }
   if (verbose)
     for (std::size_t i = 0; i < reports.size(); ++i)
+    {
       std::printf("%-28s %-40s %s\n", reports[i].file.c_str(), reports[i].bug.c_str(), reportKeys[i].c_str());
+      for (const FrameNote& n : recorder.notes[sourceOf(i)])
+        std::printf("      %-40s %s\n", n.frame.c_str(), n.why.empty() ? "USED" : n.why.c_str());
+    }
 
   const Score byReport = pairwise(reportLabels, reportKeys);
   const Score byHost = pairwise(hostLabels, hostKeys);

@@ -14,7 +14,7 @@ constexpr std::uint64_t kCutWindowUs = 2'000'000;
 constexpr std::uint64_t kPanicEndWindowUs = 60'000'000;
 // Unrelated lines tolerated inside a call trace: another CPU's printk interleaved with it on a
 // kernel without caller ids (or a console that mixes in user space output). More in a row end it.
-constexpr std::uint8_t kMaxTraceGap = 3;
+constexpr std::uint8_t kMaxTraceGap = 8;
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -339,7 +339,9 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       ev.cpuContext = false;
       break;
     case LineType::Rip:
-      if (!ev.ended && e.rip.empty()) {
+      // A RIP inside or after the trace is the interrupted context's (x86 5.x+ prints one after
+      // </IRQ>) or a repeat of the first (x86 2.6-4.x).
+      if (!ev.ended && e.rip.empty() && !ev.inStack && !ev.stackDone) {
         scratch_.clear();
         rl.frame.appendTo(scratch_);
         copyCapped(e.rip, scratch_, lim.maxFrameBytes);
@@ -376,7 +378,8 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       ev.backtrace = true;
       break;
     case LineType::Hint:
-      if (e.message.empty()) copyCapped(e.message, rl.text, lim.maxTextBytes);
+      // The lock a lockdep report is about; a leaked lock's work function ("last function:").
+      if (e.message.empty() && (ev.lockdep || !rl.hasFrame)) copyCapped(e.message, rl.text, lim.maxTextBytes);
       break;
     case LineType::SectionEnd:
       // KASAN's allocation and free stacks follow its report's own: the report is complete.

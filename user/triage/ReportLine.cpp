@@ -463,7 +463,9 @@ ReportLine ReportLine::classify(std::string_view line) {
     out.type = out.hasFrame ? LineType::Rip : LineType::Detail;
     return out;
   }
-  if (t == "Call Trace:" || t == "Call trace:" || startsWith(t, "Backtrace:")) {
+  // 4.x printed its raw stack words with pr_cont, so "Call Trace:" can end a line of them.
+  if (t == "Call Trace:" || t == "Call trace:" || startsWith(t, "Backtrace:") ||
+      (t.size() > 11 && t.substr(t.size() - 11) == "Call Trace:" && isHex(t[t.size() - 12]))) {
     out.type = LineType::CallTrace;
     return out;
   }
@@ -484,6 +486,16 @@ ReportLine ReportLine::classify(std::string_view line) {
     out.type = LineType::Hint;
     out.text = cutAt(t.substr(15), {" "});
     return out;
+  }
+  // Lockdep's lock lines: " (&buf->lock){+.+...}, at: [<ffffffff9edb41bb>] tty_buffer_flush+0xbb/0x3a0"
+  // (2.6-5.x), "ffff8880 (&buf->lock){+.+.}-{3:3}, at: tty_buffer_flush+0x6d/0x2a0" (5.x+).
+  if (const std::size_t at = t.find("}, at: "); at != std::string_view::npos) {
+    std::string_view rest = t.substr(at + 7);
+    if (StackFrame::parseLeading(rest, out.frame)) {
+      out.type = LineType::Hint;
+      out.text = out.frame.symbol;
+      return out;
+    }
   }
   if (startsWith(t, "Modules linked in:")) {
     out.type = LineType::Modules;

@@ -120,9 +120,10 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
     for (std::uint16_t i = from; i < to; ++i) push(event.frame(i));
     for (std::uint16_t i = to; i < chosen->end; ++i) note(event.frame(i), "interrupted context");
   }
-  // Nothing above the entry plumbing: the plumbing frame closest to the bug is the best there is
-  // ("scheduling while atomic" in exit_to_user_mode_prepare, a GPF in run_timer_softirq).
-  if (frames.empty() && !entryFrame.empty()) {
+  // Nothing above the entry plumbing, and nothing the report names (a WARNING's position, a
+  // message): the plumbing frame closest to the bug is the best there is ("scheduling while
+  // atomic" in exit_to_user_mode_prepare, a GPF in run_timer_softirq).
+  if (frames.empty() && !entryFrame.empty() && event.site.empty() && event.message.empty()) {
     frames.push_back(entryFrame);
     if (notes != nullptr)
       for (FrameNote& n : *notes)

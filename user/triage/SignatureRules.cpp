@@ -537,6 +537,17 @@ constexpr FrameRule kFrameRules[] = {
     {"scnprintf", R::Library},
     {"vscnprintf", R::Library},
     {"pointer", R::Library},                      // lib/vsprintf.c
+    {"va_format", R::Library},                    // lib/vsprintf.c %pV
+    {"printk", R::Library},                       // all kernels
+    {"_printk", R::Library},                      // 5.15+
+    {"vprintk*", R::Library},                     // all kernels (vprintk_emit, vprintk_store, vprintk_default)
+    {"dev_vprintk_emit", R::Library},
+    {"dev_printk_emit", R::Library},
+    {"__dev_printk", R::Library},
+    {"_dev_info", R::Library},
+    {"_dev_err", R::Library},
+    {"_dev_warn", R::Library},
+    {"dev_printk", R::Library},
     {"hex_string", R::Library},                   // lib/vsprintf.c
     {"rb_*", R::Library},                         // lib/rbtree.c (rb_erase, rb_next, rb_insert_color)
     {"__rb_*", R::Library},
@@ -556,6 +567,17 @@ constexpr FrameRule kFrameRules[] = {
     {"__x86_return_thunk", R::Library},           // x86 5.19+
     {"refcount_*", R::Library},                   // 4.11+
     {"kref_put", R::Library},
+    // The stack unwinder: KASAN records every allocation's stack, and stalls often catch it there.
+    {"save_stack", R::Library},                   // KASAN 4.x
+    {"save_stack_trace*", R::Library},            // 3.x-5.x
+    {"__save_stack_trace*", R::Library},          // x86 4.x
+    {"stack_trace_save*", R::Library},            // 5.2+
+    {"unwind_next_frame", R::Library},            // x86 ORC/frame unwinder 4.14+
+    {"__unwind_start", R::Library},               // x86 4.14+
+    {"unwind_get_return_address", R::Library},    // x86 4.14+
+    {"kernel_text_address", R::Library},          // all kernels
+    {"__kernel_text_address", R::Library},        // all kernels
+    {"is_bpf_text_address", R::Library},          // 4.x+
     {"kref_get", R::Library},
     // ---- debugobjects (ODEBUG reports) ---------------------------------------------------------
     {"debug_print_object", R::DebugObjects},      // 2.6+
@@ -659,7 +681,7 @@ FrameRole frameRole(std::string_view symbol, EventKind kind) {
   const Index& idx = index();
   if (auto it = idx.exact.find(symbol); it != idx.exact.end()) return it->second;
   for (const FrameRule& r : idx.prefixes)
-    if (symbol.size() > r.name.size() && symbol.substr(0, r.name.size()) == r.name) return r.role;
+    if (symbol.size() >= r.name.size() && symbol.substr(0, r.name.size()) == r.name) return r.role;
   return FrameRole::Keep;
 }
 
