@@ -68,6 +68,19 @@ std::string_view namedDriver(std::string_view message) {
   return message.substr(open + 2, close - open - 2);
 }
 
+// Reports whose first frame already names the bug, so the callers below it are only the path
+// that reached it this time: a WARNING or BUG printed with its file:line (the check that fired;
+// 3.x-6.x), and lockdep reports (the function that took or released the lock; the trace is of
+// whichever task closed the cycle). Their callers differ between reports of one bug (seq_read vs
+// seq_lseek into the same seq_stop, two teardown paths into one WARN_ON).
+std::string_view firstFrameReason(const Event& event) {
+  if (!event.site.empty()) return "the WARNING/BUG site and first frame identify it";
+  for (std::string_view lockdep : {"locking dependency detected", "lock order detected", "unlock balance detected",
+                                   "recursive locking detected", "inconsistent lock state"})
+    if (event.cls.find(lockdep) != std::string::npos) return "lockdep: the locking function identifies it";
+  return {};
+}
+
 }  // namespace
 
 void Signature::build(const Event& event, std::size_t topFrames, std::string& key,
@@ -78,12 +91,14 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
   auto note = [&](std::string_view frame, std::string_view why) {
     if (notes != nullptr && notes->size() < 64) notes->push_back({std::string(frame), std::string(why)});
   };
+  const std::string_view narrowed = firstFrameReason(event);
+  if (!narrowed.empty()) topFrames = std::min<std::size_t>(topFrames, 1);
   bool stopped = false;        // reached the entry plumbing: nothing below is looked at
   std::string_view entryFrame;  // the first plumbing frame, used when nothing above it identifies the bug
   auto push = [&](std::string_view frame) {
     if (frame.empty()) return;
     if (stopped) return note(frame, "below the entry point");
-    if (frames.size() >= topFrames) return note(frame, "beyond --frames");
+    if (frames.size() >= topFrames) return note(frame, narrowed.empty() ? "beyond --frames" : narrowed);
     const FrameRole role = frameRole(symbolOf(frame), event.kind);
     if (isPlumbing(role)) {
       stopped = true;

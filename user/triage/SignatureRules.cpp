@@ -514,6 +514,17 @@ constexpr FrameRule kFrameRules[] = {
     {"cancel_delayed_work_sync", R::Sleep},
     // ---- library helpers --------------------------------------------------------------------
     {"memcpy", R::Library},
+    // Checks that warn or BUG on behalf of their caller: the caller passed the bad argument.
+    {"__ioremap_caller", R::Library},             // x86, 2.6-6.x (WARNs "ioremap on RAM")
+    {"ioremap_cache", R::Library},                // x86, 2.6-5.x
+    {"ioremap_nocache", R::Library},              // x86, 2.6-5.5
+    {"ioremap", R::Library},                      // all kernels
+    {"ioremap_wc", R::Library},
+    {"skb_panic", R::Library},                    // 3.x+ ("skbuff: skb_over_panic")
+    {"skb_over_panic", R::Library},               // all kernels
+    {"skb_under_panic", R::Library},              // all kernels
+    {"skb_put", R::Library},                      // 3.x+ (calls skb_over_panic)
+    {"skb_push", R::Library},                     // 3.x+ (calls skb_under_panic)
     {"__memcpy", R::Library},
     {"memcpy_erms", R::Library},                  // x86
     {"memcpy_orig", R::Library},                  // x86
