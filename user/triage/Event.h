@@ -26,8 +26,11 @@ struct EventLimits {
 
 struct EventStack {
   bool cpuContext = false;  // follows a "CPU: .. PID: .." header (an interrupted context), not a "task:" dump
+  bool startsInIrq = false;   // opened with <IRQ>/<SOFTIRQ>/<NMI>: its first frames ran in an interrupt
+  bool unreliableOnly = false;  // every frame was marked '?': these are them (better than none)
   std::uint16_t begin = 0;  // range in Event::frames
   std::uint16_t end = 0;
+  std::uint16_t irqEnd = 0;  // with startsInIrq: where the interrupted context begins (</IRQ>, <EOI>); 0 if never
 };
 
 struct Event {
@@ -45,6 +48,7 @@ struct Event {
   std::string release;  // from the record (6.6+ release flag), the Tainted line, or the boot banner
   std::string taint;    // taint flags, e.g. "G      D W  OE"
   std::string rip;      // normalised "sym [module]" of the kernel RIP
+  std::string site;     // "lib/debugobjects.c:505" of a WARNING / kernel BUG line, when printed
   std::string modules;
   // Reliable frames, normalised ("sym" or "sym [module]"), back to back in one buffer so a pooled
   // event reuses its memory: frame i is frameText[frameEnds[i-1], frameEnds[i]).
@@ -80,6 +84,7 @@ struct Event {
     release.clear();
     taint.clear();
     rip.clear();
+    site.clear();
     modules.clear();
     frameText.clear();
     frameEnds.clear();

@@ -12,6 +12,9 @@ namespace {
 constexpr std::uint64_t kCutWindowUs = 2'000'000;
 // A lone "---[ end Kernel panic" this soon after a report that panicked is that report's end.
 constexpr std::uint64_t kPanicEndWindowUs = 60'000'000;
+// Unrelated lines tolerated inside a call trace: another CPU's printk interleaved with it on a
+// kernel without caller ids (or a console that mixes in user space output). More in a row end it.
+constexpr std::uint8_t kMaxTraceGap = 8;
 
 std::string_view trimmed(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -83,6 +86,7 @@ EventDetector::Open* EventDetector::findOpen(SourceState& s, std::string_view ke
 }
 
 void EventDetector::close(SourceState& s, Open* ev, EventHandler& out) {
+  endStack(*ev);
   s.open.erase(std::find(s.open.begin(), s.open.end(), ev));
   --openTotal_;
   Event& e = ev->event;
@@ -140,7 +144,11 @@ EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext&
   }
   ev->key.assign(key.data(), key.size());
   ev->haveDie = rl.type == LineType::DieLine;
-  ev->ended = ev->inStack = ev->stackDone = ev->cpuContext = ev->duplicate = false;
+  ev->ended = ev->inStack = ev->stackDone = ev->cpuContext = ev->duplicate = ev->backtrace = false;
+  ev->lockdep = rl.lockdep;
+  ev->gap = 0;
+  ev->unreliable.clear();
+  ev->unreliableCount = 0;
 
   Event& e = ev->event;
   e.clear();
@@ -173,6 +181,7 @@ EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext&
     rl.frame.appendTo(scratch_);
     copyCapped(e.rip, scratch_, lim.maxFrameBytes);
   }
+  copyCapped(e.site, rl.site, lim.maxTextBytes);
   // The release the source announced so far (extended header, boot banner); a CPU/Tainted line
   // of the report itself overrides it.
   copyCapped(e.release, ctx.release.empty() ? std::string_view(s.release) : ctx.release, lim.maxTextBytes);
@@ -201,12 +210,75 @@ EventDetector::Open* EventDetector::openEvent(SourceState& s, const LineContext&
 
 void EventDetector::startStack(Open& ev) {
   Event& e = ev.event;
+  endStack(ev);
   ev.inStack = false;
+  ev.gap = 0;
   if (e.stacks.size() >= config_.event.maxStacks) return;
   const auto at = static_cast<std::uint16_t>(e.frameCount());
-  e.stacks.push_back({ev.cpuContext, at, at});
+  EventStack st;
+  st.cpuContext = ev.cpuContext;
+  st.begin = st.end = at;
+  e.stacks.push_back(st);
   ev.cpuContext = false;
   ev.inStack = true;
+}
+
+// A trace whose every frame was unreliable (3.x hung tasks print them all with '?') keeps them:
+// they are all there is, and the same bug prints the same ones.
+void EventDetector::endStack(Open& ev) {
+  Event& e = ev.event;
+  if (ev.unreliableCount != 0 && !e.stacks.empty()) {
+    EventStack& st = e.stacks.back();
+    if (st.end == st.begin && std::size_t(st.begin) == e.frameCount()) {
+      std::string_view list = ev.unreliable;
+      while (!list.empty()) {
+        const std::size_t nl = list.find('\n');
+        e.addFrame(list.substr(0, nl));
+        list.remove_prefix(nl == std::string_view::npos ? list.size() : nl + 1);
+      }
+      st.end = static_cast<std::uint16_t>(e.frameCount());
+      st.unreliableOnly = true;
+    }
+  }
+  ev.unreliable.clear();
+  ev.unreliableCount = 0;
+}
+
+void EventDetector::addFrame(Open& ev, const StackFrame& frame) {
+  Event& e = ev.event;
+  const EventLimits& lim = config_.event;
+  EventStack& st = e.stacks.back();
+  if (frame.inlined) return;  // a symbolizer's addition, not a frame the kernel printed
+  scratch_.clear();
+  frame.appendTo(scratch_);
+  const std::string_view text = std::string_view(scratch_).substr(0, lim.maxFrameBytes);
+  if (frame.unreliable) {
+    if (st.end == st.begin && ev.unreliableCount < lim.maxFramesPerStack) {
+      ev.unreliable.append(text.data(), text.size()).push_back('\n');
+      ++ev.unreliableCount;
+    }
+    return;
+  }
+  if (std::size_t(st.end - st.begin) < lim.maxFramesPerStack) {
+    e.addFrame(text);
+    st.end = static_cast<std::uint16_t>(e.frameCount());
+  }
+}
+
+// <IRQ>/<SOFTIRQ>/<NMI> before a trace's first frame: it starts in an interrupt. </IRQ>, 4.x's
+// <EOI> or the <TASK> after it mark where the interrupted context begins.
+void EventDetector::stackMarker(Open& ev, std::string_view marker) {
+  Event& e = ev.event;
+  if (!ev.inStack || e.stacks.empty()) return;
+  EventStack& st = e.stacks.back();
+  const bool opensIrq = marker == "<IRQ>" || marker == "<SOFTIRQ>" || marker == "<NMI>";
+  if (opensIrq && st.end == st.begin && ev.unreliableCount == 0) {
+    st.startsInIrq = true;
+    return;
+  }
+  const bool leavesIrq = marker == "</IRQ>" || marker == "</SOFTIRQ>" || marker == "</NMI>" ||
+                         marker == "<EOI>" || marker == "<TASK>";
+  if (leavesIrq && st.startsInIrq && st.irqEnd == 0) st.irqEnd = st.end;
 }
 
 // Applies one line to an open report, closing it when the line ends it.
@@ -267,35 +339,53 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       ev.cpuContext = false;
       break;
     case LineType::Rip:
-      if (!ev.ended && e.rip.empty()) {
+      // A RIP inside or after the trace is the interrupted context's (x86 5.x+ prints one after
+      // </IRQ>) or a repeat of the first (x86 2.6-4.x).
+      if (!ev.ended && e.rip.empty() && !ev.inStack && !ev.stackDone) {
         scratch_.clear();
         rl.frame.appendTo(scratch_);
         copyCapped(e.rip, scratch_, lim.maxFrameBytes);
       }
       break;
     case LineType::CallTrace:
-      if (!ev.ended) startStack(ev);
+      if (ev.ended || (ev.lockdep && !ev.backtrace)) break;
+      startStack(ev);
       break;
     case LineType::StackOpen:
-      if (!ev.ended && !ev.inStack) startStack(ev);
+      if (ev.ended || (ev.lockdep && !ev.backtrace)) break;
+      if (!ev.inStack) startStack(ev);
+      stackMarker(ev, trimmed(text));
       break;
     case LineType::StackClose:
-      if (ev.inStack && trimmed(text) == "</TASK>") {
+      if (!ev.inStack) break;
+      ev.gap = 0;
+      if (trimmed(text) == "</TASK>") {
+        endStack(ev);
         ev.inStack = false;
         ev.stackDone = true;
+      } else {
+        stackMarker(ev, trimmed(text));
       }
       break;
     case LineType::Frame:
-      if (ev.ended) break;
+      if (ev.ended || (ev.lockdep && !ev.backtrace)) break;
       if (!ev.inStack) startStack(ev);  // kernels that print frames without "Call Trace:"
-      if (ev.inStack && !rl.frame.unreliable) {
-        EventStack& st = e.stacks.back();
-        if (std::size_t(st.end - st.begin) < lim.maxFramesPerStack) {
-          scratch_.clear();
-          rl.frame.appendTo(scratch_);
-          e.addFrame(std::string_view(scratch_).substr(0, lim.maxFrameBytes));
-          st.end = static_cast<std::uint16_t>(e.frameCount());
-        }
+      if (!rl.marker.empty()) stackMarker(ev, rl.marker);
+      ev.gap = 0;
+      if (ev.inStack) addFrame(ev, rl.frame);
+      break;
+    case LineType::StackBacktrace:
+      ev.backtrace = true;
+      break;
+    case LineType::Hint:
+      // The lock a lockdep report is about; a leaked lock's work function ("last function:").
+      if (e.message.empty() && (ev.lockdep || !rl.hasFrame)) copyCapped(e.message, rl.text, lim.maxTextBytes);
+      break;
+    case LineType::SectionEnd:
+      // KASAN's allocation and free stacks follow its report's own: the report is complete.
+      if (ev.inStack || ev.stackDone) {
+        close(s, &ev, out);
+        return;
       }
       break;
     case LineType::Modules:
@@ -305,8 +395,11 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
     case LineType::OomConstraint:
       break;
     case LineType::Other: {
-      // A stack without markers (older kernels) ends at its first non-frame line.
-      if (ev.inStack && e.stacks.back().end > e.stacks.back().begin) {
+      // A trace goes on past a few unrelated lines (another CPU's printk on a kernel without
+      // caller ids); more of them in a row, or any after a trace without markers, end it.
+      if (ev.inStack && (e.stacks.back().end > e.stacks.back().begin || ev.unreliableCount != 0)) {
+        if (++ev.gap <= kMaxTraceGap) break;
+        endStack(ev);
         ev.inStack = false;
         ev.stackDone = true;
       }
@@ -322,6 +415,7 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
     case LineType::KernelVersion:
       break;
   }
+  if (rl.type != LineType::Other) ev.gap = 0;
   e.lastUs = ctx.recvUs;
   if (e.kind == EventKind::OomKill && rl.type == LineType::Other && isTaskTableRow(text)) return;
   if (++e.lines >= lim.maxLines) {

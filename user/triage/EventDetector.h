@@ -86,6 +86,12 @@ class EventDetector {
     bool stackDone = false;   // at least one call trace is complete
     bool cpuContext = false;  // a CPU header came since the last call trace
     bool duplicate = false;   // a replayed copy: assembled, then dropped
+    bool lockdep = false;     // a lockdep report: traces before "stack backtrace:" are dependency chains
+    bool backtrace = false;   // lockdep's "stack backtrace:" was seen
+    std::uint8_t gap = 0;     // unrelated lines in a row inside the current call trace
+    // The current trace's unreliable ('?') frames, '\n'-separated: its frames if it has no other.
+    std::string unreliable;
+    std::uint16_t unreliableCount = 0;
   };
   struct Recent {
     std::uint64_t tsUsec = 0;
@@ -119,6 +125,9 @@ class EventDetector {
   void take(Open& ev, const ReportLine& rl, std::string_view text, const LineContext& ctx, SourceState& s,
             EventHandler& out);
   void startStack(Open& ev);
+  void endStack(Open& ev);
+  void addFrame(Open& ev, const StackFrame& frame);
+  void stackMarker(Open& ev, std::string_view marker);
   void copyCapped(std::string& dst, std::string_view src, std::size_t cap) const;
 
   DetectorConfig config_;

@@ -96,16 +96,22 @@ bool isRegisterDump(std::string_view t) {
                                                               "FS",   "CS",  "CR0", "CR2", "DR0",   "DR3",
                                                               "PKRU", "EAX", "ESI", "DS",  "EFLAGS"};
   const std::size_t colon = t.find(':');
-  if (colon == std::string_view::npos || colon + 1 >= t.size() || t[colon + 1] != ' ') return false;
-  const std::string_view name = t.substr(0, colon);
+  if (colon == std::string_view::npos || colon + 1 >= t.size()) return false;
+  std::string_view name = t.substr(0, colon);
+  // arm32 prints " r9:ffffffff r8:800b0093 r7:00000080" inside its backtraces.
+  if (t[colon + 1] != ' ') return name.size() >= 2 && name.size() <= 3 && name[0] == 'r' && isDigit(name[1]);
+  while (!name.empty() && name.back() == ' ') name.remove_suffix(1);  // "r9 : c0e12340"
+
   if (name.size() >= 2 && name[0] == 'x' && isDigit(name[1])) return true;  // arm64 x0..x29
+  if (name.size() >= 2 && name[0] == 'r' && isDigit(name[1])) return true;  // arm32 "r10: ..." / " r7:df91 r6:..."
+  if (name.size() >= 4 && name.size() <= 5 && name.substr(0, 3) == "GPR") return true;  // ppc64 GPR00
   for (std::string_view r : kFirst)
     if (name == r) return true;
   return false;
 }
 
 // Lines that only ever appear inside reports; they keep a report open but carry nothing we keep.
-constexpr std::array<std::string_view, 27> kDetailPrefixes = {
+constexpr std::array<std::string_view, 53> kDetailPrefixes = {
     "Code: ",
     "Hardware name: ",
     "#PF: ",
@@ -133,6 +139,32 @@ constexpr std::array<std::string_view, 27> kDetailPrefixes = {
     "Call trace for ",
     "lr : ",
     "sp : ",
+    "LR is at ",        // arm32, arm64 3.x-4.x
+    "Flags: ",          // arm32
+    "Control: ",        // arm32
+    "Process ",         // arm32, arm64 3.x-4.x "Process sh (pid: 1, stack limit = 0x...)"
+    "Exception stack(",  // arm32
+    "Backtrace: ",      // arm32 "Backtrace: frame pointer underflow"
+    "Register r",       // arm32 6.x "Register r0 information: ..."
+    "pgd = ",           // arm32
+    "Mem abort info:",  // arm64
+    "  ESR = ",
+    "Data abort info:",
+    "user pgtable:",
+    "swapper pgtable:",
+    "MSR: ",            // ppc64
+    "REGS: ",
+    "CFAR: ",
+    "NIP: ",
+    "LR [",
+    "--- interrupt:",
+    "SOFTE: ",
+    "TASK = ",
+    "Instruction dump:",
+    "Krnl PSW",         // s390
+    "Krnl GPRS:",
+    "Krnl Code:",
+    "Last Breaking-Event-Address:",
 };
 
 bool startsWith(std::string_view s, std::string_view p) {
@@ -149,14 +181,19 @@ std::string_view dieLineClass(std::string_view t) {
   if (i >= t.size() || !isDigit(t[i])) return {};
   while (i < t.size() && isDigit(t[i])) ++i;
   if (i >= t.size() || t[i] != ']') return {};
-  // Before " [#": ": " then at least four hex digits (the error code).
+  // Before " [#": ": " then the error code in hex: "0000" (x86), "96000004" (arm64), "805" and
+  // "1b" (arm32, "Internal error: : 1b [#1]"), ppc64's "sig: 11".
   std::size_t h = at;
   while (h > 0 && isHex(t[h - 1])) --h;
-  if (at - h < 4 || h < 2 || t[h - 1] != ' ' || t[h - 2] != ':') return {};
+  if (at - h < 1 || h < 2 || t[h - 1] != ' ' || t[h - 2] != ':') return {};
   std::string_view cls = t.substr(0, h - 2);
-  if (startsWith(cls, "Internal error: ")) cls.remove_prefix(16);
+  if (cls.size() >= 5 && cls.substr(cls.size() - 5) == ", sig") cls.remove_suffix(5);
+  if (startsWith(cls, "Internal error:")) cls.remove_prefix(15);
+  cls = trim(cls);
+  if (!cls.empty() && cls.front() == ':') cls = trim(cls.substr(1));
   if (startsWith(cls, "Oops: ") && cls.size() > 6) cls.remove_prefix(6);
-  return cutAt(cls, {","});
+  cls = cutAt(cls, {","});
+  return cls.empty() ? std::string_view("Oops") : cls;
 }
 
 // The class of a "BUG: <what>" report: what, up to its first detail.
@@ -196,17 +233,19 @@ void classifyBug(std::string_view what, ReportLine& out) {
 
 void classifyWarning(std::string_view rest, ReportLine& out) {
   // "CPU: 0 PID: 97 at path/file.c:43 func+0xe/0x15 [module]": the site is a frame.
-  const std::size_t at = rest.find(" at ");
-  if (startsWith(rest, "CPU: ") && at != std::string_view::npos) {
-    std::string_view site = rest.substr(at + 4);
+  // 2.6-3.x "WARNING: at lib/dma-debug.c:800 check_unmap+0x9c/0x67f()" (no CPU/PID, "()" after
+  // the frame); 3.x-4.x add "CPU: 0 PID: 1 at"; ppc64 3.x prints only "WARNING: at file:line".
+  const std::size_t at = startsWith(rest, "at ") ? 0 : rest.find(" at ");
+  if ((startsWith(rest, "CPU: ") && at != std::string_view::npos) || at == 0) {
+    std::string_view site = rest.substr(at == 0 ? 3 : at + 4);
     const std::size_t space = site.find(' ');
+    out.site = trim(site.substr(0, space));
     if (space != std::string_view::npos) out.hasFrame = StackFrame::parse(site.substr(space + 1), out.frame);
     return trigger(out, EventKind::Warning, {});
   }
-  if (startsWith(rest, "at "))
-    return trigger(out, EventKind::Warning, {});  // 2.6-era "WARNING: at f.c:1 f()"
   // lockdep and friends: "WARNING: possible circular locking dependency detected"
   trigger(out, EventKind::Warning, cutAt(rest, {" at ", ": "}));
+  out.lockdep = true;
 }
 
 bool classifyMce(std::string_view rest, ReportLine& out) {
@@ -246,6 +285,17 @@ ReportLine ReportLine::classify(std::string_view line) {
     out.text = t;
     return out;
   }
+  // 2.6-3.x: " <IRQ>  [<ffffffff8105...>] warn_slowpath_common+0x7f/0xc0".
+  if (t.front() == '<') {
+    const std::size_t close = t.find('>');
+    if (close != std::string_view::npos && isStackMarker(t.substr(0, close + 1)) &&
+        StackFrame::parse(t.substr(close + 1), out.frame)) {
+      out.type = LineType::Frame;
+      out.hasFrame = true;
+      out.marker = t.substr(0, close + 1);
+      return out;
+    }
+  }
   if (t.front() == '-') {
     if (startsWith(t, "---[ end trace")) {
       out.type = LineType::EndTrace;
@@ -272,7 +322,37 @@ ReportLine ReportLine::classify(std::string_view line) {
   }
   if (startsWith(t, "kernel BUG at ")) {
     trigger(out, EventKind::Oops, "kernel BUG");
+    out.site = cutAt(t.substr(14), {"!", " "});
     return out;
+  }
+  // arm32 and arm64 fault reports (all releases): the same classes as x86's "BUG: ..." lines.
+  if (startsWith(t, "Unable to handle kernel ")) {
+    const std::string_view what = t.substr(24);
+    if (startsWith(what, "NULL pointer dereference"))
+      trigger(out, EventKind::Oops, "kernel NULL pointer dereference");
+    else if (startsWith(what, "paging request"))
+      trigger(out, EventKind::Oops, "unable to handle page fault");
+    else
+      trigger(out, EventKind::Oops, cutAt(t, {" at ", ","}));
+    return out;
+  }
+  // arm32: "Unhandled fault: page domain fault (0x01b) at 0x00000e30", then "Internal error: : 1b".
+  if (startsWith(t, "Unhandled fault: ")) {
+    trigger(out, EventKind::Oops, cutAt(t, {" (", " at "}));
+    return out;
+  }
+  // Lockdep's headers on 2.6-4.x ("[ INFO: possible circular locking dependency detected ]",
+  // "[ BUG: bad unlock balance detected! ]") are its WARNINGs of 4.x+; 5.7+ still prints
+  // "[ BUG: Invalid wait context ]", a BUG.
+  if (t.size() > 12 && startsWith(t, "[ ") && t.back() == ']' && t[t.size() - 2] == ' ') {
+    const std::string_view inner = trim(t.substr(2, t.size() - 3));
+    if (startsWith(inner, "INFO: ") || startsWith(inner, "BUG: ")) {
+      std::string_view cls = trim(inner.substr(inner.find(' ') + 1));
+      while (!cls.empty() && (cls.back() == '!' || cls.back() == '.')) cls.remove_suffix(1);
+      trigger(out, startsWith(cls, "Invalid wait context") ? EventKind::Bug : EventKind::Warning, cls);
+      out.lockdep = true;
+      return out;
+    }
   }
   if (startsWith(t, "BUG: ")) {
     classifyBug(t.substr(5), out);
@@ -298,6 +378,17 @@ ReportLine ReportLine::classify(std::string_view line) {
       out.comm = who.substr(0, who.rfind(':'));
     }
     return out;
+  }
+  // A task name with a newline in it splits "INFO: task <name>:<pid> blocked for more than N
+  // seconds." over two lines: the second still says what happened.
+  if (const std::size_t blocked = t.find(" blocked for more than ");
+      blocked != std::string_view::npos && t.back() == '.' && t.find(" seconds", blocked) != std::string_view::npos) {
+    const std::string_view who = t.substr(0, blocked);
+    if (who.rfind(':') != std::string_view::npos) {
+      trigger(out, EventKind::HungTask, "task blocked");
+      out.comm = who.substr(0, who.rfind(':'));
+      return out;
+    }
   }
   {
     std::string_view r = t;
@@ -358,17 +449,53 @@ ReportLine ReportLine::classify(std::string_view line) {
     out.comm = cutAt(t.substr(5), {" "});
     return out;
   }
-  if (startsWith(t, "RIP: ") || startsWith(t, "EIP: ") || startsWith(t, "pc : ")) {
-    // "RIP: 0010:sym+0x1/0x2 [mod]"; a user-space RIP ("RIP: 0033:0x47b7a0") has no symbol.
-    std::string_view rest = t.substr(5);
+  // Where the fault was: x86-64 "RIP: 0010:sym+0x1/0x2 [mod]" (3.x: "RIP: 0010:[<ffffffff81...>]
+  // [<ffffffff81...>] sym+0x1/0x2"; decode_stacktrace.sh: "RIP: 0010:sym (file.c:157)"), x86 4.x
+  // "IP: [<ffffffff82d4e304>] sym+0x24/0x30", x86-32 "EIP: [<c05fcc7a>] sym+0x9c/0x67f SS:ESP ..."
+  // and "EIP is at sym+0x1/0x2", arm64 "pc : sym+0x1/0x2", arm32 and arm64 3.x-4.x "PC is at
+  // sym+0x1/0x2", ppc64 "NIP [c000000008068dfc] .sym+0x27c/0x390". A user-space RIP ("RIP:
+  // 0033:0x47b7a0") and arm32's "pc : [<c019d604>]    lr : [<c018dcc8>]" have no symbol.
+  for (std::string_view p : {"RIP: ", "EIP: ", "pc : ", "PC is at ", "NIP [", "IP: ", "EIP is at "}) {
+    if (!startsWith(t, p)) continue;
+    std::string_view rest = t.substr(p == "NIP [" ? 4 : p.size());
     if (rest.size() > 5 && rest[4] == ':' && isHex(rest[0])) rest.remove_prefix(5);
-    out.hasFrame = StackFrame::parse(rest, out.frame);
+    out.hasFrame = StackFrame::parseLeading(rest, out.frame);
     out.type = out.hasFrame ? LineType::Rip : LineType::Detail;
     return out;
   }
-  if (t == "Call Trace:" || t == "Call trace:") {
+  // 4.x printed its raw stack words with pr_cont, so "Call Trace:" can end a line of them.
+  if (t == "Call Trace:" || t == "Call trace:" || startsWith(t, "Backtrace:") ||
+      (t.size() > 11 && t.substr(t.size() - 11) == "Call Trace:" && isHex(t[t.size() - 12]))) {
     out.type = LineType::CallTrace;
     return out;
+  }
+  if (t == "stack backtrace:") {
+    out.type = LineType::StackBacktrace;
+    return out;
+  }
+  // KASAN (4.x+) and SLUB debugging (2.6-4.x "INFO: Allocated in ...") after the report's trace.
+  for (std::string_view p : {"Allocated by task ", "Freed by task ", "The buggy address belongs to",
+                             "Memory state around the buggy address", "Last potentially related work creation",
+                             "INFO: Allocated in ", "INFO: Freed in ", "Allocated:", "Freed:"}) {
+    if (startsWith(t, p)) {
+      out.type = LineType::SectionEnd;
+      return out;
+    }
+  }
+  if (startsWith(t, "last function: ")) {  // "BUG: workqueue leaked lock or atomic", all releases
+    out.type = LineType::Hint;
+    out.text = cutAt(t.substr(15), {" "});
+    return out;
+  }
+  // Lockdep's lock lines: " (&buf->lock){+.+...}, at: [<ffffffff9edb41bb>] tty_buffer_flush+0xbb/0x3a0"
+  // (2.6-5.x), "ffff8880 (&buf->lock){+.+.}-{3:3}, at: tty_buffer_flush+0x6d/0x2a0" (5.x+).
+  if (const std::size_t at = t.find("}, at: "); at != std::string_view::npos) {
+    std::string_view rest = t.substr(at + 7);
+    if (StackFrame::parseLeading(rest, out.frame)) {
+      out.type = LineType::Hint;
+      out.text = out.frame.symbol;
+      return out;
+    }
   }
   if (startsWith(t, "Modules linked in:")) {
     out.type = LineType::Modules;
@@ -380,9 +507,20 @@ ReportLine ReportLine::classify(std::string_view line) {
     out.text = cutAt(t.substr(14), {" "});
     return out;
   }
-  if (indented && StackFrame::parse(line, out.frame)) {
+  // Frames are indented, except those that start with an address column (arm32, ppc64, s390).
+  if ((indented || t.front() == '[' || t.front() == '(') && StackFrame::parse(line, out.frame)) {
     out.type = LineType::Frame;
     out.hasFrame = true;
+    return out;
+  }
+  // x86 raw stack words on 2.6-4.x (" ffff8801c8e476d8 ffffffff81d90889 ..."): a detail.
+  if (indented && t.size() >= 17 && isHex(t[0]) && isHex(t[7]) && (t[8] == ' ' || t[16] == ' ')) {
+    out.type = LineType::Detail;
+    return out;
+  }
+  // arm32 stack dumps: "3fe0: 00000000 00000000 ..." (4 hex digits, a colon, words).
+  if (t.size() > 14 && t[4] == ':' && t[5] == ' ' && isHex(t[0]) && isHex(t[3]) && isHex(t[6])) {
+    out.type = LineType::Detail;
     return out;
   }
   if (isRegisterDump(t)) {

@@ -4,7 +4,7 @@
 // to a report but carry nothing kept (register dumps, #PF details, rcu:/mce: details), and
 // everything else. Pure and allocation-free: every view points into the line.
 //
-// The formats are those of Linux 4.x to 6.18 on x86-64 (and arm64's pc/Call trace), as printed by
+// The formats are those of Linux 2.6 to 6.18 on x86-64 and x86-32, arm64, arm32 and ppc64, as printed by
 // lib/bug.c, kernel/panic.c, arch/x86/kernel/dumpstack.c, arch/x86/mm/fault.c, kernel/watchdog.c,
 // kernel/hung_task.c, kernel/rcu/tree_stall.h, mm/oom_kill.c and arch/x86/kernel/cpu/mce/.
 #pragma once
@@ -37,6 +37,9 @@ enum class LineType : std::uint8_t {
   OomConstraint,  // "oom-kill:constraint=CONSTRAINT_NONE,...,task=hog,pid=117,uid=0"
   OomKilled,      // "Out of memory: Killed process 117 (hog) ..."
   KernelVersion,  // "Linux version 6.1.0-56-amd64 (debian-kernel@...) ..." boot banner
+  StackBacktrace,  // lockdep's "stack backtrace:": the report's own trace follows (the chains before it are not)
+  SectionEnd,      // KASAN's "Allocated by task 1:", "Freed by task 1:", "The buggy address belongs to ...": past the trace
+  Hint,            // a line naming what the report is about: a workqueue's "last function: addrconf_dad_work"
   Detail,  // belongs to a report, nothing kept: registers, Code:, #PF:, rcu:, mce:, Hardware name:, ...
 };
 
@@ -58,6 +61,14 @@ struct ReportLine {
   // Rip, Frame, and WARNING triggers (the warning site "... at file:line func+0x../0x.. [mod]").
   StackFrame frame;
   bool hasFrame = false;
+  // Frame: a stack marker printed on the frame's own line by 2.6-3.x ("<IRQ>  [<ffffffff81...>] f+0x1/0x2").
+  std::string_view marker;
+  // WARNING and "kernel BUG at" triggers: the source position, "lib/debugobjects.c:505".
+  std::string_view site;
+  // Trigger: a lockdep-style report ("WARNING: possible circular locking dependency detected",
+  // 2.6-4.x "[ INFO: possible circular locking dependency detected ]"): the call traces before its
+  // "stack backtrace:" are the dependency chains, not where it happened.
+  bool lockdep = false;
 
   // Classifies `line`, a kernel log line without its [time]/<level>/caller prefixes.
   static ReportLine classify(std::string_view line);

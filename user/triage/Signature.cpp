@@ -4,124 +4,11 @@
 #include <algorithm>
 #include <array>
 
+#include "triage/SignatureRules.h"
+
 namespace ncxdp {
 
 namespace {
-
-// Sorted, for binary search. The frames that print a report or take the trap/interrupt that led
-// to it: they appear on top of every report of a kind and say nothing about the bug.
-constexpr std::array<std::string_view, 64> kMachinery = {
-    "__bad_area_nosemaphore",
-    "__die",
-    "__die_body",
-    "__hrtimer_run_queues",
-    "__perf_event_overflow",
-    "__show_regs",
-    "__sysvec_apic_timer_interrupt",
-    "__warn",
-    "__warn_printk",
-    "apic_timer_interrupt",
-    "arch_trigger_cpumask_backtrace",
-    "asm_exc_general_protection",
-    "asm_exc_int3",
-    "asm_exc_invalid_op",
-    "asm_exc_page_fault",
-    "asm_sysvec_apic_timer_interrupt",
-    "bad_area_nosemaphore",
-    "check_cpu_stall",
-    "die",
-    "die_addr",
-    "do_error_trap",
-    "do_general_protection",
-    "do_invalid_op",
-    "do_kern_addr_fault",
-    "do_trap",
-    "do_user_addr_fault",
-    "dump_header",
-    "dump_stack",
-    "dump_stack_lvl",
-    "exc_general_protection",
-    "exc_int3",
-    "exc_invalid_op",
-    "exc_page_fault",
-    "handle_bug",
-    "handle_page_fault",
-    "hrtimer_interrupt",
-    "kernelmode_fixup_or_oops",
-    "local_apic_timer_interrupt",
-    "nmi_cpu_backtrace",
-    "nmi_panic",
-    "nmi_trigger_cpumask_backtrace",
-    "no_context",
-    "oom_kill_process",
-    "oops_end",
-    "out_of_memory",
-    "page_fault_oops",
-    "panic",
-    "print_cpu_stall",
-    "print_other_cpu_stall",
-    "rcu_dump_cpu_stacks",
-    "rcu_pending",
-    "rcu_sched_clock_irq",
-    "report_bug",
-    "show_regs",
-    "show_stack",
-    "show_trace_log_lvl",
-    "smp_apic_timer_interrupt",
-    "sysvec_apic_timer_interrupt",
-    "tick_nohz_handler",
-    "tick_sched_handle",
-    "tick_sched_timer",
-    "update_process_times",
-    "vpanic",
-    "warn_slowpath_fmt",
-};
-
-// Where a hung task sleeps: the scheduler and the generic waits. The caller of these is the bug.
-constexpr std::array<std::string_view, 38> kSleeping = {
-    "__down",
-    "__down_common",
-    "__folio_lock",
-    "__lock_page",
-    "__mutex_lock",
-    "__mutex_lock_slowpath",
-    "__schedule",
-    "__wait_for_common",
-    "__wait_on_bit",
-    "__wait_on_bit_lock",
-    "bit_wait",
-    "bit_wait_io",
-    "down",
-    "down_read",
-    "down_write",
-    "folio_wait_bit_common",
-    "io_schedule",
-    "io_schedule_timeout",
-    "msleep",
-    "mutex_lock",
-    "out_of_line_wait_on_bit",
-    "out_of_line_wait_on_bit_lock",
-    "rwsem_down_read_slowpath",
-    "rwsem_down_write_slowpath",
-    "schedule",
-    "schedule_hrtimeout_range",
-    "schedule_hrtimeout_range_clock",
-    "schedule_preempt_disabled",
-    "schedule_timeout",
-    "schedule_timeout_idle",
-    "schedule_timeout_interruptible",
-    "schedule_timeout_killable",
-    "schedule_timeout_uninterruptible",
-    "wait_for_common",
-    "wait_for_completion",
-    "wait_for_completion_interruptible",
-    "wait_for_completion_killable",
-    "wait_for_completion_timeout",
-};
-
-bool contains(const auto& sorted, std::string_view symbol) {
-  return std::binary_search(sorted.begin(), sorted.end(), symbol);
-}
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
@@ -152,11 +39,6 @@ bool classInKey(EventKind kind) {
 
 }  // namespace
 
-bool Signature::isMachinery(std::string_view symbol, EventKind kind) {
-  if (contains(kMachinery, symbol)) return true;
-  return kind == EventKind::HungTask && contains(kSleeping, symbol);
-}
-
 void Signature::maskNumbers(std::string_view in, std::string& out) {
   std::size_t i = 0;
   while (i < in.size()) {
@@ -169,16 +51,69 @@ void Signature::maskNumbers(std::string_view in, std::string& out) {
   }
 }
 
+namespace {
+
+bool isLockupKind(EventKind kind) {
+  return kind == EventKind::SoftLockup || kind == EventKind::HardLockup || kind == EventKind::RcuStall;
+}
+
+// "NETDEV WATCHDOG: eth0 (e1000e): transmit queue 0 timed out" (2.6-6.x): every driver's timeout
+// has the same frames (dev_watchdog and the timer softirq); the driver is what differs.
+std::string_view namedDriver(std::string_view message) {
+  constexpr std::string_view kWatchdog = "NETDEV WATCHDOG: ";
+  if (message.substr(0, kWatchdog.size()) != kWatchdog) return {};
+  const std::size_t open = message.find(" (");
+  const std::size_t close = message.find("): ");
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return {};
+  return message.substr(open + 2, close - open - 2);
+}
+
+// Reports whose first frame already names the bug, so the callers below it are only the path
+// that reached it this time: a WARNING or BUG printed with its file:line (the check that fired;
+// 3.x-6.x), and lockdep reports (the function that took or released the lock; the trace is of
+// whichever task closed the cycle). Their callers differ between reports of one bug (seq_read vs
+// seq_lseek into the same seq_stop, two teardown paths into one WARN_ON).
+std::string_view firstFrameReason(const Event& event) {
+  if (!event.site.empty()) return "the WARNING/BUG site and first frame identify it";
+  for (std::string_view lockdep : {"locking dependency detected", "lock order detected", "unlock balance detected",
+                                   "recursive locking detected", "inconsistent lock state"})
+    if (event.cls.find(lockdep) != std::string::npos) return "lockdep: the locking function identifies it";
+  // "BUG: using smp_processor_id() / __this_cpu_read() in preemptible code" (3.x-6.x): the
+  // function that made the per-CPU access is the bug; traces are often cut ("...").
+  if (event.cls.rfind("using ", 0) == 0 && event.cls.find("()") != std::string::npos)
+    return "the per-CPU access identifies it";
+  return {};
+}
+
+}  // namespace
+
 void Signature::build(const Event& event, std::size_t topFrames, std::string& key,
-                      std::vector<std::string_view>& frames) {
+                      std::vector<std::string_view>& frames, std::vector<FrameNote>* notes) {
   key.clear();
   frames.clear();
+  if (notes != nullptr) notes->clear();
+  auto note = [&](std::string_view frame, std::string_view why) {
+    if (notes != nullptr && notes->size() < 64) notes->push_back({std::string(frame), std::string(why)});
+  };
+  const std::string_view narrowed = firstFrameReason(event);
+  if (!narrowed.empty()) topFrames = std::min<std::size_t>(topFrames, 1);
+  bool stopped = false;        // reached the entry plumbing: nothing below is looked at
+  std::string_view entryFrame;  // the first plumbing frame, used when nothing above it identifies the bug
   auto push = [&](std::string_view frame) {
-    if (frames.size() >= topFrames || frame.empty()) return;
-    if (isMachinery(symbolOf(frame), event.kind)) return;
+    if (frame.empty()) return;
+    if (stopped) return note(frame, "below the entry point");
+    if (frames.size() >= topFrames) return note(frame, narrowed.empty() ? "beyond --frames" : narrowed);
+    const FrameRole role = frameRole(symbolOf(frame), event.kind);
+    if (isPlumbing(role)) {
+      stopped = true;
+      entryFrame = frame;
+      return note(frame, frameRoleReason(role));
+    }
+    if (role != FrameRole::Keep) return note(frame, frameRoleReason(role));
     // The RIP function is usually also the first frame (or its unreliable twin): once is enough.
-    if (!frames.empty() && frames.back() == frame) return;
+    if (!frames.empty() && frames.back() == frame) return note(frame, "repeats the frame above");
     frames.push_back(frame);
+    note(frame, {});
   };
   // Hung tasks have no RIP (the task is asleep); an OOM's RIP is wherever the allocation was.
   if (event.kind != EventKind::HungTask && event.kind != EventKind::OomKill) push(event.rip);
@@ -190,13 +125,37 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
     if (chosen == nullptr) chosen = &st;
     if (st.cpuContext && !chosen->cpuContext) chosen = &st;
   }
-  if (chosen != nullptr)
-    for (std::uint16_t i = chosen->begin; i < chosen->end; ++i) push(event.frame(i));
+  if (chosen != nullptr) {
+    std::uint16_t from = chosen->begin, to = chosen->end;
+    if (chosen->startsInIrq && chosen->irqEnd != 0) {
+      if (isLockupKind(event.kind)) {
+        // The watchdog's interrupt is on top; what it interrupted is what did not stop.
+        for (std::uint16_t i = from; i < chosen->irqEnd; ++i) note(event.frame(i), "the watchdog's interrupt");
+        from = chosen->irqEnd;
+      } else {
+        to = chosen->irqEnd;
+      }
+    }
+    for (std::uint16_t i = from; i < to; ++i) push(event.frame(i));
+    for (std::uint16_t i = to; i < chosen->end; ++i) note(event.frame(i), "interrupted context");
+  }
+  // Nothing above the entry plumbing, and nothing the report names (a WARNING's position, a
+  // message): the plumbing frame closest to the bug is the best there is ("scheduling while
+  // atomic" in exit_to_user_mode_prepare, a GPF in run_timer_softirq).
+  if (frames.empty() && !entryFrame.empty() && event.site.empty() && event.message.empty()) {
+    frames.push_back(entryFrame);
+    if (notes != nullptr)
+      for (FrameNote& n : *notes)
+        if (n.frame == entryFrame) {
+          n.why.clear();
+          break;
+        }
+  }
 
   key += kindName(event.kind);
   key += '|';
   if (classInKey(event.kind))
-    maskNumbers(event.kind == EventKind::Panic ? event.panicMessage : event.cls, key);
+    maskNumbers(event.kind == EventKind::Panic ? event.panicMessage : canonicalClass(event.cls), key);
   switch (event.kind) {
     case EventKind::OomKill:
     case EventKind::MachineCheck:
@@ -214,9 +173,22 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
     default:
       break;
   }
+  if (const std::string_view driver = namedDriver(event.message); !driver.empty()) {
+    key += "|driver:";
+    key += driver;
+  }
   for (std::string_view f : frames) {
     key += '|';
     key += f;
+  }
+  if (!frames.empty()) return;
+  // No frame at all: what the report names. A WARNING's source position, else its message.
+  if (!event.site.empty()) {
+    key += "|at:";
+    key += event.site;
+  } else if (!event.message.empty()) {
+    key += "|msg:";
+    maskNumbers(event.message.substr(0, 80), key);
   }
 }
 

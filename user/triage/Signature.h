@@ -1,9 +1,14 @@
 // The identity of a bug: an event's kind, its reason class and its top call-trace frames, with
 // everything that differs between hosts and builds normalised away (offsets, addresses, build ids,
-// clone suffixes, unreliable frames: StackFrame), and the frames every report of its kind shares
-// (the oops/WARN/panic/stall machinery) skipped. Two events with the same signature are the same
-// bug, on any host and any release that runs the same code path; different bugs differ in kind,
-// class or frames.
+// clone suffixes, unreliable frames: StackFrame), and the frames that say how the report was
+// printed, how the kernel was entered or what was waited in skipped (SignatureRules: the table of
+// them per architecture and release). The frames used run from the fault down to the first frame
+// of the entry plumbing (syscall, kernel thread, interrupt); a fault in interrupt context stops at
+// the interrupt's end (the task it interrupted says nothing about the bug), and a lockup or stall
+// starts there (the interrupt is only the watchdog). Two events with the same signature are the
+// same bug, on any host, release and architecture that runs the same code path; different bugs
+// differ in kind, class or frames. A report with no frame left is keyed by what it names instead:
+// its WARNING's file:line, its message, the driver in a NETDEV WATCHDOG message.
 #pragma once
 
 #include <cstddef>
@@ -16,15 +21,22 @@
 
 namespace ncxdp {
 
+// Why a frame is in a signature or not (--explain, the reports).
+struct FrameNote {
+  std::string frame;  // normalised, "sym [module]"
+  std::string why;    // empty: used; else why it was skipped ("syscall entry", "interrupted context", ...)
+};
+
 class Signature {
  public:
-  static constexpr std::size_t kDefaultFrames = 5;
+  static constexpr std::size_t kDefaultFrames = 3;
 
   // Writes the signature key ("oops|kernel NULL pointer dereference|crashme_null [ncxdp_crashme]|
   // crashme_write [ncxdp_crashme]|...") into `key` and the frames it used into `frames` (both
   // cleared first; reused buffers, so a steady state does not allocate).
+  // With `notes`, also says for every frame looked at whether it was used and why not.
   static void build(const Event& event, std::size_t topFrames, std::string& key,
-                    std::vector<std::string_view>& frames);
+                    std::vector<std::string_view>& frames, std::vector<FrameNote>* notes = nullptr);
 
   // 64-bit FNV-1a of the key; its first 12 hex digits are the cluster id shown to people.
   static std::uint64_t hash(std::string_view key);
@@ -34,10 +46,7 @@ class Signature {
   // "unknown-block(#,#)", "kworker/3:1" -> "kworker/#:#", "exitcode=0x0000000b" -> "exitcode=#".
   static void maskNumbers(std::string_view in, std::string& out);
 
-  // Frames that every report of this kind shows whatever the bug is: the reporting machinery
-  // (dump_stack, __warn, report_bug, exc_invalid_op, page_fault_oops, panic, ...), and for hung
-  // tasks the scheduler and sleeping primitives the task waits in.
-  static bool isMachinery(std::string_view symbol, EventKind kind);
+
 };
 
 }  // namespace ncxdp
