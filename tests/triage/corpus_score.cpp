@@ -58,7 +58,7 @@ std::vector<std::string> readReport(const std::string& path) {
     if (header && !line.empty() && line[0] == '#') continue;
     header = false;
     if (const std::size_t k = line.find(" kernel: "); k != std::string::npos && k < 40 && line.size() > 3 &&
-                                                        std::isalpha(static_cast<unsigned char>(line[0])))
+                                                      std::isalpha(static_cast<unsigned char>(line[0])))
       line.erase(0, k + 9);
     // A serial console mixes user space output ("syzkaller login: ") and the end of another
     // message into a line; netconsole sends each kernel message on its own, from its
@@ -100,7 +100,8 @@ struct Host {
 // Keeps every host's earliest event (its signature) and hands events on to the clusterer.
 struct Recorder final : EventHandler {
   Clusterer& clusters;
-  std::unordered_map<Source, std::pair<std::uint64_t, std::string>, SourceHash> first;  // src -> (firstUs, key)
+  std::unordered_map<Source, std::pair<std::uint64_t, std::string>, SourceHash>
+      first;  // src -> (firstUs, key)
   std::unordered_map<Source, std::string, SourceHash> reasons;
   std::unordered_map<Source, std::vector<FrameNote>, SourceHash> notes;
   std::string key;
@@ -145,8 +146,9 @@ Score pairwise(const std::vector<std::string>& labels, const std::vector<std::st
 }
 
 int usage() {
-  std::fprintf(stderr,
-               "usage: triage_corpus_score DIR [--min-precision P] [--min-recall R] [--copies N] [--frames N] [-v]\n");
+  std::fprintf(
+      stderr,
+      "usage: triage_corpus_score DIR [--min-precision P] [--min-recall R] [--copies N] [--frames N] [-v]\n");
   return 2;
 }
 
@@ -257,8 +259,8 @@ int main(int argc, char** argv) {
       if (host.next >= host.lines.size()) continue;
       more = true;
       const std::string datagram = host.lines[host.next++] + "\n";
-      decoder.feed(sourceOf(h), {reinterpret_cast<const std::uint8_t*>(datagram.data()), datagram.size()}, now,
-                   feed);
+      decoder.feed(sourceOf(h), {reinterpret_cast<const std::uint8_t*>(datagram.data()), datagram.size()},
+                   now, feed);
     }
   }
   decoder.flush(now, feed);
@@ -322,8 +324,7 @@ int main(int argc, char** argv) {
     std::printf("\n");
   }
   if (verbose)
-    for (std::size_t i = 0; i < reports.size(); ++i)
-    {
+    for (std::size_t i = 0; i < reports.size(); ++i) {
       std::printf("%-28s %-40s %s\n", reports[i].file.c_str(), reports[i].bug.c_str(), reportKeys[i].c_str());
       for (const FrameNote& n : recorder.notes[sourceOf(i)])
         std::printf("      %-40s %s\n", n.frame.c_str(), n.why.empty() ? "USED" : n.why.c_str());
@@ -331,17 +332,18 @@ int main(int argc, char** argv) {
 
   const Score byReport = pairwise(reportLabels, reportKeys);
   const Score byHost = pairwise(hostLabels, hostKeys);
-  std::printf("reports: %zu, clusters %zu, pairwise precision %.3f recall %.3f (%llu/%llu pairs, %llu/%llu)\n",
-              reports.size(), bugsOfCluster.size(), byReport.precision, byReport.recall,
-              (unsigned long long)byReport.both, (unsigned long long)byReport.clusterPairs,
-              (unsigned long long)byReport.both, (unsigned long long)byReport.samePairs);
-  std::printf("storm:   %zu hosts (%zu copies, noise in all but the first), %zu clusters, pairwise precision %.3f "
-              "recall %.3f; %zu reports not detected, %zu copies signed differently\n",
-              hosts.size(), copies, clusterer.clusterCount(), byHost.precision, byHost.recall, missed,
-              inconsistent);
+  std::printf(
+      "reports: %zu, clusters %zu, pairwise precision %.3f recall %.3f (%llu/%llu pairs, %llu/%llu)\n",
+      reports.size(), bugsOfCluster.size(), byReport.precision, byReport.recall,
+      (unsigned long long)byReport.both, (unsigned long long)byReport.clusterPairs,
+      (unsigned long long)byReport.both, (unsigned long long)byReport.samePairs);
+  std::printf(
+      "storm:   %zu hosts (%zu copies, noise in all but the first), %zu clusters, pairwise precision %.3f "
+      "recall %.3f; %zu reports not detected, %zu copies signed differently\n",
+      hosts.size(), copies, clusterer.clusterCount(), byHost.precision, byHost.recall, missed, inconsistent);
   const bool ok = missed == 0 && byReport.precision >= minPrecision && byReport.recall >= minRecall &&
                   byHost.precision >= minPrecision && byHost.recall >= minRecall;
-  std::printf("%s: precision >= %.2f and recall >= %.2f required, every report detected\n", ok ? "PASS" : "FAIL",
-              minPrecision, minRecall);
+  std::printf("%s: precision >= %.2f and recall >= %.2f required, every report detected\n",
+              ok ? "PASS" : "FAIL", minPrecision, minRecall);
   return ok ? 0 : 1;
 }

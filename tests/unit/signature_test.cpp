@@ -95,11 +95,9 @@ TEST(SignatureTest, KeysSayWhatTheyGroup) {
   EXPECT_TRUE(
       keys.count("oops|kernel NULL pointer dereference|crashme_null [ncxdp_crashme]|crashme_write "
                  "[ncxdp_crashme]|proc_reg_write"));
-  EXPECT_TRUE(
-      keys.count("warning||crashme_warn_a [ncxdp_crashme]"));  // the WARN's site and function name it
+  EXPECT_TRUE(keys.count("warning||crashme_warn_a [ncxdp_crashme]"));  // the WARN's site and function name it
   // A hung task is keyed by where it sleeps, not by the scheduler functions every hung task shows.
-  EXPECT_TRUE(
-      keys.count("hung_task||crashme_write [ncxdp_crashme]|proc_reg_write|vfs_write"));
+  EXPECT_TRUE(keys.count("hung_task||crashme_write [ncxdp_crashme]|proc_reg_write|vfs_write"));
   // OOM kills are keyed by what was killed; the trace is wherever the allocation happened.
   EXPECT_TRUE(keys.count("oom_kill|out of memory|hog"));
   for (const std::string& k : keys) {

@@ -26,11 +26,12 @@ struct EventLimits {
 
 struct EventStack {
   bool cpuContext = false;  // follows a "CPU: .. PID: .." header (an interrupted context), not a "task:" dump
-  bool startsInIrq = false;   // opened with <IRQ>/<SOFTIRQ>/<NMI>: its first frames ran in an interrupt
+  bool startsInIrq = false;     // opened with <IRQ>/<SOFTIRQ>/<NMI>: its first frames ran in an interrupt
   bool unreliableOnly = false;  // every frame was marked '?': these are them (better than none)
-  std::uint16_t begin = 0;  // range in Event::frames
+  std::uint16_t begin = 0;      // range in Event::frames
   std::uint16_t end = 0;
-  std::uint16_t irqEnd = 0;  // with startsInIrq: where the interrupted context begins (</IRQ>, <EOI>); 0 if never
+  std::uint16_t irqEnd =
+      0;  // with startsInIrq: where the interrupted context begins (</IRQ>, <EOI>); 0 if never
 };
 
 struct Event {

@@ -103,7 +103,8 @@ bool isRegisterDump(std::string_view t) {
   while (!name.empty() && name.back() == ' ') name.remove_suffix(1);  // "r9 : c0e12340"
 
   if (name.size() >= 2 && name[0] == 'x' && isDigit(name[1])) return true;  // arm64 x0..x29
-  if (name.size() >= 2 && name[0] == 'r' && isDigit(name[1])) return true;  // arm32 "r10: ..." / " r7:df91 r6:..."
+  if (name.size() >= 2 && name[0] == 'r' && isDigit(name[1]))
+    return true;  // arm32 "r10: ..." / " r7:df91 r6:..."
   if (name.size() >= 4 && name.size() <= 5 && name.substr(0, 3) == "GPR") return true;  // ppc64 GPR00
   for (std::string_view r : kFirst)
     if (name == r) return true;
@@ -139,20 +140,20 @@ constexpr std::array<std::string_view, 53> kDetailPrefixes = {
     "Call trace for ",
     "lr : ",
     "sp : ",
-    "LR is at ",        // arm32, arm64 3.x-4.x
-    "Flags: ",          // arm32
-    "Control: ",        // arm32
-    "Process ",         // arm32, arm64 3.x-4.x "Process sh (pid: 1, stack limit = 0x...)"
+    "LR is at ",         // arm32, arm64 3.x-4.x
+    "Flags: ",           // arm32
+    "Control: ",         // arm32
+    "Process ",          // arm32, arm64 3.x-4.x "Process sh (pid: 1, stack limit = 0x...)"
     "Exception stack(",  // arm32
-    "Backtrace: ",      // arm32 "Backtrace: frame pointer underflow"
-    "Register r",       // arm32 6.x "Register r0 information: ..."
-    "pgd = ",           // arm32
-    "Mem abort info:",  // arm64
+    "Backtrace: ",       // arm32 "Backtrace: frame pointer underflow"
+    "Register r",        // arm32 6.x "Register r0 information: ..."
+    "pgd = ",            // arm32
+    "Mem abort info:",   // arm64
     "  ESR = ",
     "Data abort info:",
     "user pgtable:",
     "swapper pgtable:",
-    "MSR: ",            // ppc64
+    "MSR: ",  // ppc64
     "REGS: ",
     "CFAR: ",
     "NIP: ",
@@ -161,7 +162,7 @@ constexpr std::array<std::string_view, 53> kDetailPrefixes = {
     "SOFTE: ",
     "TASK = ",
     "Instruction dump:",
-    "Krnl PSW",         // s390
+    "Krnl PSW",  // s390
     "Krnl GPRS:",
     "Krnl Code:",
     "Last Breaking-Event-Address:",
@@ -382,7 +383,8 @@ ReportLine ReportLine::classify(std::string_view line) {
   // A task name with a newline in it splits "INFO: task <name>:<pid> blocked for more than N
   // seconds." over two lines: the second still says what happened.
   if (const std::size_t blocked = t.find(" blocked for more than ");
-      blocked != std::string_view::npos && t.back() == '.' && t.find(" seconds", blocked) != std::string_view::npos) {
+      blocked != std::string_view::npos && t.back() == '.' &&
+      t.find(" seconds", blocked) != std::string_view::npos) {
     const std::string_view who = t.substr(0, blocked);
     if (who.rfind(':') != std::string_view::npos) {
       trigger(out, EventKind::HungTask, "task blocked");
@@ -474,9 +476,10 @@ ReportLine ReportLine::classify(std::string_view line) {
     return out;
   }
   // KASAN (4.x+) and SLUB debugging (2.6-4.x "INFO: Allocated in ...") after the report's trace.
-  for (std::string_view p : {"Allocated by task ", "Freed by task ", "The buggy address belongs to",
-                             "Memory state around the buggy address", "Last potentially related work creation",
-                             "INFO: Allocated in ", "INFO: Freed in ", "Allocated:", "Freed:"}) {
+  for (std::string_view p :
+       {"Allocated by task ", "Freed by task ", "The buggy address belongs to",
+        "Memory state around the buggy address", "Last potentially related work creation",
+        "INFO: Allocated in ", "INFO: Freed in ", "Allocated:", "Freed:"}) {
     if (startsWith(t, p)) {
       out.type = LineType::SectionEnd;
       return out;

@@ -21,26 +21,28 @@ enum class LineType : std::uint8_t {
   Other,    // not part of any report we know
   Trigger,  // starts a report: kind, reason class
   DieLine,  // "Oops: 0000 [#1] ...", "invalid opcode: 0000 [#1]", "general protection fault, ...: 0000 [#3]"
-  PanicLine,      // "Kernel panic - not syncing: <message>"
-  EndTrace,       // "---[ end trace 0000000000000000 ]---"
-  EndPanic,       // "---[ end Kernel panic - not syncing: <message> ]---"
-  CutHere,        // "------------[ cut here ]------------" (a WARN/BUG message may follow)
-  CpuHeader,      // "CPU: 0 [UID: 0] PID: 97 Comm: sh Tainted: G   OE   6.1.0-56-amd64 #1 ..."
-  TaintLine,      // "      Tainted: G   W  OE   6.1.0-56-amd64 #1 ..." (hung task) / "Not tainted ..."
-  TaskHeader,     // "task:sh  state:D stack:0 pid:103 ..." (a task's stack follows)
-  Rip,            // "RIP: 0010:crashme_bug+0xe/0x15 [ncxdp_crashme]" / arm64 "pc : ..."
-  CallTrace,      // "Call Trace:" / "Call trace:"
-  StackOpen,      // " <TASK>", " <IRQ>", " <NMI>", " <SOFTIRQ>"
-  StackClose,     // " </TASK>", " </IRQ>", ...
-  Frame,          // " ? vfs_write+0xc7/0x3f0" and friends
-  Modules,        // "Modules linked in: a b(OE) c"
-  OomConstraint,  // "oom-kill:constraint=CONSTRAINT_NONE,...,task=hog,pid=117,uid=0"
-  OomKilled,      // "Out of memory: Killed process 117 (hog) ..."
-  KernelVersion,  // "Linux version 6.1.0-56-amd64 (debian-kernel@...) ..." boot banner
-  StackBacktrace,  // lockdep's "stack backtrace:": the report's own trace follows (the chains before it are not)
-  SectionEnd,      // KASAN's "Allocated by task 1:", "Freed by task 1:", "The buggy address belongs to ...": past the trace
-  Hint,            // a line naming what the report is about: a workqueue's "last function: addrconf_dad_work"
-  Detail,  // belongs to a report, nothing kept: registers, Code:, #PF:, rcu:, mce:, Hardware name:, ...
+  PanicLine,       // "Kernel panic - not syncing: <message>"
+  EndTrace,        // "---[ end trace 0000000000000000 ]---"
+  EndPanic,        // "---[ end Kernel panic - not syncing: <message> ]---"
+  CutHere,         // "------------[ cut here ]------------" (a WARN/BUG message may follow)
+  CpuHeader,       // "CPU: 0 [UID: 0] PID: 97 Comm: sh Tainted: G   OE   6.1.0-56-amd64 #1 ..."
+  TaintLine,       // "      Tainted: G   W  OE   6.1.0-56-amd64 #1 ..." (hung task) / "Not tainted ..."
+  TaskHeader,      // "task:sh  state:D stack:0 pid:103 ..." (a task's stack follows)
+  Rip,             // "RIP: 0010:crashme_bug+0xe/0x15 [ncxdp_crashme]" / arm64 "pc : ..."
+  CallTrace,       // "Call Trace:" / "Call trace:"
+  StackOpen,       // " <TASK>", " <IRQ>", " <NMI>", " <SOFTIRQ>"
+  StackClose,      // " </TASK>", " </IRQ>", ...
+  Frame,           // " ? vfs_write+0xc7/0x3f0" and friends
+  Modules,         // "Modules linked in: a b(OE) c"
+  OomConstraint,   // "oom-kill:constraint=CONSTRAINT_NONE,...,task=hog,pid=117,uid=0"
+  OomKilled,       // "Out of memory: Killed process 117 (hog) ..."
+  KernelVersion,   // "Linux version 6.1.0-56-amd64 (debian-kernel@...) ..." boot banner
+  StackBacktrace,  // lockdep's "stack backtrace:": the report's own trace follows (the chains before it are
+                   // not)
+  SectionEnd,  // KASAN's "Allocated by task 1:", "Freed by task 1:", "The buggy address belongs to ...": past
+               // the trace
+  Hint,        // a line naming what the report is about: a workqueue's "last function: addrconf_dad_work"
+  Detail,      // belongs to a report, nothing kept: registers, Code:, #PF:, rcu:, mce:, Hardware name:, ...
 };
 
 struct ReportLine {

@@ -75,8 +75,9 @@ std::string_view namedDriver(std::string_view message) {
 // seq_lseek into the same seq_stop, two teardown paths into one WARN_ON).
 std::string_view firstFrameReason(const Event& event) {
   if (!event.site.empty()) return "the WARNING/BUG site and first frame identify it";
-  for (std::string_view lockdep : {"locking dependency detected", "lock order detected", "unlock balance detected",
-                                   "recursive locking detected", "inconsistent lock state"})
+  for (std::string_view lockdep :
+       {"locking dependency detected", "lock order detected", "unlock balance detected",
+        "recursive locking detected", "inconsistent lock state"})
     if (event.cls.find(lockdep) != std::string::npos) return "lockdep: the locking function identifies it";
   // "BUG: using smp_processor_id() / __this_cpu_read() in preemptible code" (3.x-6.x): the
   // function that made the per-CPU access is the bug; traces are often cut ("...").
@@ -97,7 +98,7 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
   };
   const std::string_view narrowed = firstFrameReason(event);
   if (!narrowed.empty()) topFrames = std::min<std::size_t>(topFrames, 1);
-  bool stopped = false;        // reached the entry plumbing: nothing below is looked at
+  bool stopped = false;         // reached the entry plumbing: nothing below is looked at
   std::string_view entryFrame;  // the first plumbing frame, used when nothing above it identifies the bug
   auto push = [&](std::string_view frame) {
     if (frame.empty()) return;
@@ -130,7 +131,8 @@ void Signature::build(const Event& event, std::size_t topFrames, std::string& ke
     if (chosen->startsInIrq && chosen->irqEnd != 0) {
       if (isLockupKind(event.kind)) {
         // The watchdog's interrupt is on top; what it interrupted is what did not stop.
-        for (std::uint16_t i = from; i < chosen->irqEnd; ++i) note(event.frame(i), "the watchdog's interrupt");
+        for (std::uint16_t i = from; i < chosen->irqEnd; ++i)
+          note(event.frame(i), "the watchdog's interrupt");
         from = chosen->irqEnd;
       } else {
         to = chosen->irqEnd;

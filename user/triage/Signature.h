@@ -45,8 +45,6 @@ class Signature {
   // Digit runs (with any hex letters and 'x' that follow) become '#': "unknown-block(0,0)" ->
   // "unknown-block(#,#)", "kworker/3:1" -> "kworker/#:#", "exitcode=0x0000000b" -> "exitcode=#".
   static void maskNumbers(std::string_view in, std::string& out);
-
-
 };
 
 }  // namespace ncxdp

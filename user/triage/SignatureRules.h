@@ -12,18 +12,18 @@
 namespace ncxdp {
 
 enum class FrameRole : std::uint8_t {
-  Keep = 0,      // identifies the bug
-  Report,        // prints the report: dump_stack, __warn, panic, show_stack, lockdep's print_*
-  Trap,          // takes the exception that led to the report: invalid_op, exc_page_fault, el1_sync, __dabt_svc
-  Entry,         // enters the kernel from user space: do_syscall_64, el0_svc, __x64_sys_*, ret_fast_syscall
-  Interrupt,     // interrupt and softirq plumbing: irq_exit, __do_softirq, sysvec_apic_timer_interrupt
-  Thread,        // starts kernel threads and work items: kthread, ret_from_fork, worker_thread, process_one_work
-  Lock,          // lock primitives: _raw_spin_lock, mutex_lock, down_write (the caller took the lock)
-  Lockdep,       // lockdep's own checks: lock_acquire, __lock_acquire, validate_chain
-  Sanitizer,     // KASAN/KCOV/UBSAN runtime: kasan_report, __asan_load8, check_memory_region
-  Allocator,     // the slab and page allocators: kfree, kmem_cache_free, slab_free_freelist_hook
-  Sleep,         // the scheduler and wait primitives a task sleeps in: schedule, io_schedule, cv_wait_common
-  Library,       // generic helpers a bug passes through: memcpy, rb_erase, __list_del_entry_valid
+  Keep = 0,   // identifies the bug
+  Report,     // prints the report: dump_stack, __warn, panic, show_stack, lockdep's print_*
+  Trap,       // takes the exception that led to the report: invalid_op, exc_page_fault, el1_sync, __dabt_svc
+  Entry,      // enters the kernel from user space: do_syscall_64, el0_svc, __x64_sys_*, ret_fast_syscall
+  Interrupt,  // interrupt and softirq plumbing: irq_exit, __do_softirq, sysvec_apic_timer_interrupt
+  Thread,     // starts kernel threads and work items: kthread, ret_from_fork, worker_thread, process_one_work
+  Lock,       // lock primitives: _raw_spin_lock, mutex_lock, down_write (the caller took the lock)
+  Lockdep,    // lockdep's own checks: lock_acquire, __lock_acquire, validate_chain
+  Sanitizer,  // KASAN/KCOV/UBSAN runtime: kasan_report, __asan_load8, check_memory_region
+  Allocator,  // the slab and page allocators: kfree, kmem_cache_free, slab_free_freelist_hook
+  Sleep,      // the scheduler and wait primitives a task sleeps in: schedule, io_schedule, cv_wait_common
+  Library,    // generic helpers a bug passes through: memcpy, rb_erase, __list_del_entry_valid
   DebugObjects,  // debugobjects' checks (ODEBUG reports): debug_print_object, debug_check_no_obj_freed
 };
 

@@ -72,8 +72,8 @@ bool takeSymbol(std::string_view& s, StackFrame& out, bool offsetOptional, bool&
   sym = s.substr(0, n);
   // ppc64 ELFv1 prints function descriptors' entry points with a leading '.'.
   // A bare compiler clone suffix (".cold", ".part.0") is not one: it has no function before it.
-  if (sym.size() > 1 && sym[0] == '.' && sym[1] != '.' && sym.substr(1, 4) != "cold" && sym.substr(1, 4) != "part" &&
-      sym.substr(1, 4) != "isra" && sym.substr(1, 9) != "constprop")
+  if (sym.size() > 1 && sym[0] == '.' && sym[1] != '.' && sym.substr(1, 4) != "cold" &&
+      sym.substr(1, 4) != "part" && sym.substr(1, 4) != "isra" && sym.substr(1, 9) != "constprop")
     sym.remove_prefix(1);
   if (sym.empty() || sym[0] == '.' || isDigit(sym[0])) return false;
   s.remove_prefix(n);

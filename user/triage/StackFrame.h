@@ -24,8 +24,9 @@ namespace ncxdp {
 struct StackFrame {
   std::string_view symbol;  // normalised: no offset, no clone suffix, no ppc64 leading '.'
   std::string_view module;  // empty for the core kernel
-  bool unreliable = false;  // "? " prefix (ppc64: "(unreliable)"): the unwinder found the address, not a real caller
-  bool inlined = false;     // "[inline]" from a symbolizer: not a frame the kernel printed
+  bool unreliable =
+      false;  // "? " prefix (ppc64: "(unreliable)"): the unwinder found the address, not a real caller
+  bool inlined = false;  // "[inline]" from a symbolizer: not a frame the kernel printed
 
   // Parses a whole call-trace line in one of the formats above. The views point into `line`.
   // Returns false for anything else (bare addresses included: they identify nothing across hosts).
