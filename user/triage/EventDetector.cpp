@@ -340,8 +340,10 @@ void EventDetector::take(Open& ev, const ReportLine& rl, std::string_view text, 
       break;
     case LineType::Rip:
       // A RIP inside or after the trace is the interrupted context's (x86 5.x+ prints one after
-      // </IRQ>) or a repeat of the first (x86 2.6-4.x).
-      if (!ev.ended && e.rip.empty() && !ev.inStack && !ev.stackDone) {
+      // </IRQ>) or a repeat of the first (x86 2.6-4.x). After a new CPU header it is the faulting
+      // context's own: an RCU stall dumps the grace-period kthread's stack first, then the stalled
+      // CPU's registers and trace.
+      if (!ev.ended && e.rip.empty() && !ev.inStack && (!ev.stackDone || ev.cpuContext)) {
         scratch_.clear();
         rl.frame.appendTo(scratch_);
         copyCapped(e.rip, scratch_, lim.maxFrameBytes);
