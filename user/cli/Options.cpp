@@ -115,6 +115,11 @@ CLI::App* addTriage(CLI::App& app, TriageCommandOptions& t, std::vector<int>& po
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
       ->type_name("N");
   sub->add_flag("-v,--verbose", t.verbose, "Print what was read from each input");
+  sub->add_option("--explain", t.explain,
+                  "Explain one cluster (its id from the report, or a prefix): every frame of its "
+                  "events, used in the signature or skipped and why")
+      ->type_name("CLUSTER")
+      ->excludes("--json");
   return sub;
 }
 
