@@ -21,6 +21,8 @@ packages=(
   qemu-system-x86 busybox-static cpio xz-utils kmod python3
   # NATS JetStream sink and its tests
   nats-server libnats-dev
+  # syslog output: TLS (GnuTLS); its tests run a private rsyslogd (imtcp over GnuTLS, certtool's certificates)
+  libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin
   # benchmark plots
   python3-matplotlib
 )

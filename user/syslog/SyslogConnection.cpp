@@ -73,6 +73,8 @@ SyslogConnection::~SyslogConnection() {
 
 void SyslogConnection::close() {
   if (session_ != nullptr) {
+    // close_notify, one try without waiting: servers log a connection ended without it as an error.
+    gnutls_bye(session_, GNUTLS_SHUT_WR);
     gnutls_deinit(session_);
     session_ = nullptr;
   }
