@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "cli/SinkFactory.h"
 #include "sink/Sink.h"
 #include "syslog/Rfc5424Formatter.h"
 
