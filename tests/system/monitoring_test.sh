@@ -72,8 +72,9 @@ EOF
 promtool check config "$WORK/prometheus.yml" >"$WORK/promtool.log" 2>&1 ||
   fail "promtool rejects the test's prometheus.yml: $(cat "$WORK/promtool.log")"
 ip netns exec "$RX_NS" prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-  --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn 2>"$WORK/prometheus.log" &
-PIDS+=("$!")
+  --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/prometheus.out" 2>"$WORK/prometheus.log" &
+PROM_PID=$!
+PIDS+=("$PROM_PID")
 api() { rx curl -sf --noproxy '*' --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/$1" "${@:2}"; }
 query() { api query --data-urlencode "query=$1"; }
 for ((i = 0; i < 200; i++)); do
@@ -162,6 +163,8 @@ done < <(python3 "$CHECK" exprs "$DASH")
   fail "no top senders"
 log "OK: all $n dashboard expressions are valid PromQL"
 
+# Prometheus is done; stop it now so the EXIT trap does not wait on its shutdown.
+kill -KILL "$PROM_PID" 2>/dev/null || true
 kill -TERM "$LISTEN_PID" "$ATTACH_PID"
 wait_exit "$LISTEN_PID" 30
 wait_exit "$ATTACH_PID" 30
