@@ -39,11 +39,12 @@ python3 "$CHECK" dashboard "$DASH" >/dev/null || fail "the dashboard's structure
 LISTEN_PORT=9666
 ATTACH_PORT=9667
 PROM_PORT=9090
-rx "$NCXDP" listen --port 6666 --triage --metrics "127.0.0.1:$LISTEN_PORT" --metrics-sources 100 \
+# Not through rx(): `rx ... &` forks a subshell, and $! would be that subshell, not ncxdp.
+ip netns exec "$RX_NS" "$NCXDP" listen --port 6666 --triage --metrics "127.0.0.1:$LISTEN_PORT" --metrics-sources 100 \
   --out "jsonl:$WORK/listen.jsonl" --out "syslog://127.0.0.1:5599?proto=tcp&drain=0" 2>"$WORK/listen.err" &
 LISTEN_PID=$!
 PIDS+=("$LISTEN_PID")
-rx "$NCXDP" attach vrx --port 6670 --metrics "127.0.0.1:$ATTACH_PORT" --out "jsonl:$WORK/attach.jsonl" \
+ip netns exec "$RX_NS" "$NCXDP" attach vrx --port 6670 --metrics "127.0.0.1:$ATTACH_PORT" --out "jsonl:$WORK/attach.jsonl" \
   2>"$WORK/attach.err" &
 ATTACH_PID=$!
 PIDS+=("$ATTACH_PID")
