@@ -45,7 +45,8 @@ void addCommon(CLI::App& sub, Common& c) {
   sub.add_option(
          "-o,--out", c.outputs,
          "Output, repeatable: text (stdout), jsonl:PATH (jsonl:- is stdout), dir:PATH (one file per sender), "
-         "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P&replicas=N&spill=PATH...] (JetStream)")
+         "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P&replicas=N&spill=PATH...] (JetStream), "
+         "syslog://HOST[:PORT][?proto=udp|tcp|tls...] (RFC 5424)")
       ->capture_default_str()
       ->type_name("SPEC");
   sub.add_option("--line-timeout", c.lineTimeoutMs,
