@@ -147,7 +147,9 @@ start_receiver() {
   rm -f "$SHM/out.jsonl" "$SHM/rx.err" "$SHM/rx.out"
   local cmd
   case $kind in
-    attach) cmd=("$NCXDP" attach "$RXDEV" --port 6666 --out "jsonl:$SHM/out.jsonl" -v) ;;
+    # BENCH_ATTACH_ARGS: extra options for attach (e.g. "--xsk-ring 8192" to compare settings).
+    # shellcheck disable=SC2206
+    attach) cmd=("$NCXDP" attach "$RXDEV" --port 6666 --out "jsonl:$SHM/out.jsonl" -v ${BENCH_ATTACH_ARGS:-}) ;;
     listen) cmd=("$NCXDP" listen --port 6666 --out "jsonl:$SHM/out.jsonl" -v) ;;
     recvfrom) cmd=("$UDP_COUNT" --port 6666) ;;
     afxdp) cmd=("$XSK_COUNT" "$RXDEV" --port 6666) ;;
