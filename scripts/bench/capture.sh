@@ -161,6 +161,8 @@ start_receiver() {
     listen) cmd=("$NCXDP" listen --port 6666 --out "jsonl:$SHM/out.jsonl" -v) ;;
     recvfrom) cmd=("$UDP_COUNT" --port 6666) ;;
     afxdp) cmd=("$XSK_COUNT" "$RXDEV" --port 6666) ;;
+    # One worker, one listener (its defaults are 2 and 1), printing with its own printer module.
+    netconsd) cmd=(netconsd -w 1 -l 1 -u 6666 "$NETCONSD_MODULE") ;;
     *) echo "bench: unknown receiver $kind" >&2; exit 1 ;;
   esac
   ip netns exec "$RX" "${RX_PRIO[@]}" "${RX_PIN[@]}" "${cmd[@]}" >"$SHM/rx.out" 2>"$SHM/rx.err" &
@@ -168,6 +170,8 @@ start_receiver() {
   local i
   for ((i = 0; i < 100; i++)); do
     grep -qE 'AF_XDP|receive buffer|ready' "$SHM/rx.err" 2>/dev/null && break
+    # netconsd says nothing when ready: its socket is.
+    [[ $kind == netconsd ]] && ip netns exec "$RX" ss -Hlun 'sport = :6666' | grep -q . && break
     kill -0 "$RX_PID" 2>/dev/null || { echo "bench: $kind exited: $(cat "$SHM/rx.err")" >&2; exit 1; }
     sleep 0.05
   done
@@ -193,6 +197,9 @@ stop_receiver() {
   case $kind in
     # Messages that reached the file; gap events (written when something was lost) do not count.
     attach | listen) DELIVERED=$(grep -vc '"event":' "$SHM/out.jsonl" || true) ;;
+    # printer.so prints one line per message ("ADDR: VERSION S<seq> T<ts> F<f>/L<l> text"); only
+    # the generator's sources (10.199/16) count, not the warm-up's (10.197/16).
+    netconsd) DELIVERED=$(grep -Ec '::ffff:10\.199\.[0-9.]+: .* S[0-9]{6,} T[0-9]{14,} F' "$SHM/rx.out" || true) ;;
     *) DELIVERED=$(jq '.received' "$SHM/rx.out") ;;
   esac
   [[ -n $DELIVERED ]] || { echo "bench: no count from $kind: $(cat "$SHM/rx.err")" >&2; exit 1; }
@@ -316,12 +323,14 @@ storm() {
   local drops summary
   drops=$(($(link_drops) - drops0))
   # Attribution: ncxdp's exit summary (-v) names every counter that lost something.
-  summary=$(grep -iE 'dropped|full|lost|empty|gap|buffer' "$SHM/rx.err" | tail -8 | jq -Rs . )
+  summary=$({ grep -iE 'dropped|full|lost|empty|gap|buffer' "$SHM/rx.err" || true; } | tail -8 | jq -Rs . )
   local sent records elapsed check="{}"
   sent=$(jq '.sent.datagrams' "$SHM/storm.json")
   records=$(jq '.sent.records' "$SHM/storm.json")
   elapsed=$(jq '.sent.elapsed_s' "$SHM/storm.json")
-  if [[ $kind == attach || $kind == listen ]]; then
+  if [[ $kind == netconsd ]]; then
+    : # printed lines of the storm's sources only (stop_receiver); no exactness check
+  elif [[ $kind == attach || $kind == listen ]]; then
     # Exact per record against the manifest; the warm-up's sources are not in it (unknown_sources).
     check=$("$STORM" check --json --manifest "$SHM/storm.json" "$SHM/out.jsonl" || true)
   else
@@ -337,7 +346,7 @@ storm() {
     '{kind:"storm", sched:$sched, rep:$rep, link_drops:$link_drops, warmup_sent:$warm_sent, warmup_link_drops:$warm_drops, rx_summary:$summary, receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
       send_s:$elapsed, delivered:$delivered, drain_s:$drain, rss_kb:$rss_kb, cpu_s:($cpu_ticks / $tick),
       napi_cpu_s:($napi_ticks / $tick), check:$check,
-      captured_pct:(if $check.captured_pct then $check.captured_pct else (100 * $delivered / $sent) end)}' >>"$results"
+      captured_pct:(if $check.captured_pct then $check.captured_pct elif $receiver == "netconsd" then (100 * $delivered / $records) else (100 * $delivered / $sent) end)}' >>"$results"
   rm -f "$SHM/out.jsonl"
   log "storm $kind: $(tail -1 "$results" | jq -r '"\(.captured_pct * 1000 | round / 1000)% captured (link drops: \(.warmup_link_drops) in warm-up, \(.link_drops) in the storm), drain \(.drain_s * 100 | round / 100) s, peak RSS \(.rss_kb / 1024 | round) MiB"')"
 }
@@ -345,13 +354,20 @@ storm() {
 receivers=()
 for r in $RECEIVERS; do
   if [[ $r == netconsd ]]; then
-    if command -v netconsd >/dev/null; then
-      log "netconsd found at $(command -v netconsd), but counting its output needs an output module this harness does not build; not measured"
-    else
+    # Measured with its own printer module (NETCONSD_MODULE=/path/to/printer.so): the harness
+    # counts the lines it prints. It is never vendored or built here.
+    measured=false
+    if ! command -v netconsd >/dev/null; then
       log "netconsd is not on PATH: not measured (it is never vendored)"
+    elif [[ ! -f ${NETCONSD_MODULE:-} ]]; then
+      log "netconsd found at $(command -v netconsd), but NETCONSD_MODULE does not name its printer.so: not measured"
+    else
+      log "netconsd: $(command -v netconsd) with $NETCONSD_MODULE (-w 1 -l 1), counting printed lines"
+      measured=true
     fi
-    jq -nc --arg path "$(command -v netconsd || true)" '{kind:"note", receiver:"netconsd", found:($path != ""), path:$path}' >>"$results"
-    continue
+    jq -nc --arg path "$(command -v netconsd || true)" --arg mod "${NETCONSD_MODULE:-}" --argjson measured $measured \
+      '{kind:"note", receiver:"netconsd", found:($path != ""), path:$path, module:$mod, measured:$measured}' >>"$results"
+    $measured || continue
   fi
   receivers+=("$r")
 done
