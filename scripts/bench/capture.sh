@@ -374,7 +374,9 @@ done
 
 jq -nc --arg uptime "$(uptime)" --arg cpu "$(lscpu | sed -n 's/^Model name: *//p')" --arg kernel "$(uname -r)" \
   --argjson nproc "$(nproc)" --argjson window "$WINDOW" --arg sched "$SCHED" \
-  --argjson tolerance "$TOLERANCE" '{kind:"machine", uptime:$uptime,
+  --argjson tolerance "$TOLERANCE" --argjson rmem "$(ip netns exec "$RX" cat /proc/sys/net/core/rmem_default)" \
+  --arg napi "$NAPI" '{kind:"machine", uptime:$uptime, napi:$napi,
+  socket_buffers:{listen_bytes:67108864, others_bytes:$rmem, note:"listen asks for 64 MiB (SO_RCVBUFFORCE); recvfrom and netconsd keep net.core.rmem_default, which a namespace cannot raise (the sysctl is the host'"'"'s)"},
   cpu:$cpu, kernel:$kernel, nproc:$nproc, window_s:$window, sched:$sched, loss_tolerance:$tolerance}' >>"$results"
 log "layout: $RXDEV ($NAPI NAPI) + receiver on CPU $RX_CPU, generator on CPU $TX_CPU, scheduling $SCHED; window ${WINDOW}s; load: $(uptime | sed 's/.*load/load/')"
 

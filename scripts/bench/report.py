@@ -48,6 +48,12 @@ def main():
                f"scheduling `{machine.get('sched')}`, {machine.get('window_s')} s per trial, loss tolerance "
                f"{machine.get('loss_tolerance')}.")
     out.append(f"Load at start: `{machine.get('uptime', '').strip()}`; at end: `{end.get('uptime', '').strip()}`.")
+    if machine.get("napi"):
+        out.append(f"veth NAPI: {machine['napi']}.")
+    if machine.get("socket_buffers"):
+        b = machine["socket_buffers"]
+        out.append(f"Socket buffers: listen {b['listen_bytes'] >> 20} MiB, recvfrom and netconsd "
+                   f"{b['others_bytes'] // 1024} KiB ({b['note']}).")
     out.append("")
 
     def at(rec, payload, phase):
