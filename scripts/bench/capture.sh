@@ -181,6 +181,9 @@ start_receiver() {
 # stop_receiver KIND: SIGTERM, wait; sets DELIVERED (records or datagrams), RSS_KB, DRAIN_S.
 stop_receiver() {
   local kind=$1 t0 t1
+  # The kernel's drop count of the receiving UDP sockets (port 6666 = 1A0A, last column of
+  # /proc/net/udp{,6}): a full receive buffer, for the socket receivers (netconsd, recvfrom, listen).
+  SOCK_DROPS=$(ip netns exec "$RX" cat /proc/net/udp /proc/net/udp6 | awk '$2 ~ /:1A0A$/ { s += $NF } END { print s + 0 }')
   RSS_KB=$(proc_hwm_kb "$RX_PID")
   t0=$(date +%s.%N)
   kill -TERM "$RX_PID"
@@ -342,8 +345,8 @@ storm() {
     --argjson cpu_ticks "$cpu" --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson check "$check" \
     --argjson hosts "$STORM_HOSTS" --argjson burst "$STORM_BURST" \
     --arg sched "$SCHED" --argjson rep "$rep" --argjson link_drops "$drops" --argjson summary "$summary" \
-    --argjson warm_sent "$WARM_SENT" --argjson warm_drops "$WARM_DROPS" \
-    '{kind:"storm", sched:$sched, rep:$rep, link_drops:$link_drops, warmup_sent:$warm_sent, warmup_link_drops:$warm_drops, rx_summary:$summary, receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
+    --argjson warm_sent "$WARM_SENT" --argjson warm_drops "$WARM_DROPS" --argjson sock_drops "$SOCK_DROPS" \
+    '{kind:"storm", sched:$sched, rep:$rep, link_drops:$link_drops, socket_drops:$sock_drops, warmup_sent:$warm_sent, warmup_link_drops:$warm_drops, rx_summary:$summary, receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
       send_s:$elapsed, delivered:$delivered, drain_s:$drain, rss_kb:$rss_kb, cpu_s:($cpu_ticks / $tick),
       napi_cpu_s:($napi_ticks / $tick), check:$check,
       captured_pct:(if $check.captured_pct then $check.captured_pct elif $receiver == "netconsd" then (100 * $delivered / $records) else (100 * $delivered / $sent) end)}' >>"$results"
