@@ -199,7 +199,8 @@ stop_receiver() {
   DRAIN_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
   case $kind in
     # Messages that reached the file; gap events (written when something was lost) do not count.
-    attach | listen) DELIVERED=$(grep -vc '"event":' "$SHM/out.jsonl" || true) ;;
+    # Only the generator's sources (10.199/16), not the warm-up's (10.197/16).
+    attach | listen) DELIVERED=$(grep -v '"event":' "$SHM/out.jsonl" | grep -c '"src":"10\.199\.' || true) ;;
     # printer.so prints one line per message ("ADDR: VERSION S<seq> T<ts> F<f>/L<l> text"); only
     # the generator's sources (10.199/16) count, not the warm-up's (10.197/16).
     netconsd) DELIVERED=$(grep -Ec '::ffff:10\.199\.[0-9.]+: .* S[0-9]{6,} T[0-9]{14,} F' "$SHM/rx.out" || true) ;;
@@ -213,6 +214,8 @@ stop_receiver() {
 trial() {
   local kind=$1 payload=$2 pps=$3 phase=$4
   start_receiver "$kind"
+  # The startup loss is measured in the warm-up, apart from the counted window.
+  warm_up
   local drops0 napi0 cpu0
   drops0=$(link_drops)
   napi0=$(napi_ticks)
@@ -227,6 +230,8 @@ trial() {
   cpu=$(($(proc_ticks "$RX_PID") - cpu0))
   napi=$(($(napi_ticks) - napi0))
   stop_receiver "$kind"
+  # Counting receivers counted the warm-up too.
+  [[ $kind == recvfrom || $kind == afxdp ]] && DELIVERED=$((DELIVERED - (WARM_SENT - WARM_DROPS)))
   local drops sent offered
   drops=$(($(link_drops) - drops0))
   sent=$(jq '.sent.datagrams' "$SHM/m.json")
@@ -240,7 +245,8 @@ trial() {
     --argjson sent "$sent" --argjson offered "$offered" --argjson delivered "$DELIVERED" \
     --argjson window "$WINDOW" --argjson link_drops "$drops" --argjson cpu_ticks "$cpu" \
     --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson rss_kb "$RSS_KB" --argjson zero "$ZERO_LOSS" \
-    '{kind:"trial", receiver:$receiver, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
+    --argjson warm_drops "$WARM_DROPS" --argjson sock_drops "$SOCK_DROPS" \
+    '{kind:"trial", receiver:$receiver, warmup_link_drops:$warm_drops, socket_drops:$sock_drops, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
       offered_pps:$offered, delivered:$delivered, delivered_pps:($delivered / ($sent / $offered)),
       short:($target > 0 and $offered < 0.9 * $target), loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
       cpu_s:($cpu_ticks / $tick), napi_cpu_s:($napi_ticks / $tick), rss_kb:$rss_kb}' >>"$results"
