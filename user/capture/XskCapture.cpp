@@ -288,6 +288,10 @@ XskStats XskCapture::socketStats(std::size_t lane) const {
   return workers_[lane]->socket->stats();
 }
 
+std::uint64_t XskCapture::umemBytes(std::size_t lane) const {
+  return std::uint64_t(workers_[lane]->socket->umem().frames()) * Umem::kFrameBytes;
+}
+
 XskLiveStats XskCapture::liveStats() const {
   XskLiveStats out;
   for (const auto& w : workers_) {

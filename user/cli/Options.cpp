@@ -225,7 +225,8 @@ int parseOptions(int argc, char** argv, Options& out) {
   attach->add_flag("--copy", copy, "AF_XDP copy mode")->excludes(zcFlag);
   attach
       ->add_option("--xsk-ring", out.attach.ringSize,
-                   "AF_XDP RX and fill ring slots per queue (a power of two)")
+                   "AF_XDP RX and fill ring slots per queue (a power of two); each is a 2 KiB UMEM "
+                   "frame, so the default pins 64 MiB per queue")
       ->capture_default_str()
       ->check(CLI::Range(std::uint32_t(64), std::uint32_t(1) << 16))
       ->check([](const std::string& text) -> std::string {
