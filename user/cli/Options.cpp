@@ -264,6 +264,29 @@ int parseOptions(int argc, char** argv, Options& out) {
                  "Keep waiting for new records (default: exit when caught up)");
   tail->add_flag("--json", out.tail.json, "JSON lines (the jsonl format) instead of text");
 
+  CLI::App* senderConfig = app.add_subcommand(
+      "sender-config",
+      "Print what senders need to send their kernel log here: the netconsole= parameter, the configfs "
+      "commands, ncxdp_tx targets= and the loglevel advice");
+  senderConfig
+      ->add_option("--iface", out.senderConfig.iface,
+                   "The interface senders reach this receiver on (default: the default route's)")
+      ->type_name("IFACE");
+  senderConfig->add_option("--port", out.senderConfig.port, "The UDP port ncxdp listens on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535))
+      ->type_name("PORT");
+  senderConfig
+      ->add_option("--address", out.senderConfig.address,
+                   "The address senders send to (default: the interface's first IPv4, else global IPv6)")
+      ->type_name("ADDR");
+  senderConfig
+      ->add_option("--sender-iface", out.senderConfig.senderIface, "The senders' interface name in their config")
+      ->capture_default_str()
+      ->type_name("NAME");
+  senderConfig->add_flag("--param-only", out.senderConfig.paramOnly,
+                         "Print only the netconsole= value (for scripts)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -278,12 +301,14 @@ int parseOptions(int argc, char** argv, Options& out) {
                           : attach->parsed() ? attach
                           : triage->parsed() ? triage
                           : tail->parsed()   ? tail
-                                             : nullptr;
+                          : senderConfig->parsed() ? senderConfig
+                                                   : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
       // CLI11 would say "A subcommand is required", which hides the typo.
       std::fprintf(
           stderr,
-          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage or tail; try --help)\n",
+          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage, tail or sender-config; try "
+          "--help)\n",
           argv[1]);
       return kUsageError;
     }
@@ -294,6 +319,10 @@ int parseOptions(int argc, char** argv, Options& out) {
 
   if (tail->parsed()) {
     out.command = Command::Tail;
+    return -1;
+  }
+  if (senderConfig->parsed()) {
+    out.command = Command::SenderConfig;
     return -1;
   }
   out.command = listen->parsed()   ? Command::Listen
