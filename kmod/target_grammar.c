@@ -41,6 +41,9 @@ int ncx_parse_port(const char *s, size_t len, uint16_t *port)
 
 	if (len == 0 || len > 5)
 		return -1;
+	/* "00012" is most likely a typo, and netconsole's own parser would read "012" as octal. */
+	if (s[0] == '0' && len > 1)
+		return -1;
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
 			return -1;

@@ -238,12 +238,16 @@ static ssize_t store_port(struct config_item *item, const char *buf, size_t coun
 {
 	struct ncx_target *nt = to_target(item);
 	ssize_t ret = -EINVAL;
+	size_t len;
 
 	mutex_lock(&ncx_config_mutex);
 	if (refuse_if_enabled(nt))
 		goto out_unlock;
-	ret = kstrtou16(buf, 10, port);
-	if (ret)
+	/* The targets= parser, so both interfaces accept exactly the same ports (1-65535, plain decimal). */
+	len = count;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (ncx_parse_port(buf, len, port))
 		goto out_unlock;
 	ret = count;
 out_unlock:
