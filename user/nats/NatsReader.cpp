@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "nats/NatsConnection.h"
+#include "nats/ReadTarget.h"
 #include "nats/SubjectToken.h"
 
 namespace ncxdp {
@@ -21,6 +22,9 @@ constexpr std::int64_t kFetchWaitMs = 500;
 // test failed that way once in CI), so wait up to about two minutes.
 constexpr int kBindAttempts = 22;
 constexpr auto kBindRetry = std::chrono::milliseconds(500);
+// Without -f, how long to keep fetching without progress towards the stream's last sequence
+// before giving up: a restarted replica catches up within seconds.
+constexpr auto kMaxStall = std::chrono::milliseconds(30'000);
 
 // "10.0.0.5:6665" -> its token; "10.0.0.5" / "fd00::5" -> the token prefix of all its ports.
 void sourceFilter(const std::string& source, std::string& token, std::string& tokenPrefix) {
@@ -96,32 +100,61 @@ NatsReader::~NatsReader() {
     natsConnection_FlushTimeout(conn_->nc(), 2000);
 }
 
-bool NatsReader::caughtUp() {
+std::uint64_t NatsReader::lastSequence() {
+  // Asked through the JetStream API, which the stream leader answers, not the replica the
+  // consumer happens to be on. With a subject filter, the last message of that filter.
+  jsErrCode jerr = jsErrCode(0);
+  natsMsg* msg = nullptr;
+  natsStatus s = js_GetLastMsg(&msg, conn_->js(), config_.spec.stream.c_str(), filter_.c_str(), nullptr, &jerr);
+  if (s == NATS_OK) {
+    const std::uint64_t seq = natsMsg_GetSequence(msg);
+    natsMsg_Destroy(msg);
+    return seq;
+  }
+  if (s == NATS_NOT_FOUND || jerr == JSNoMessageFoundErr) return 0;
+  jsStreamInfo* si = nullptr;
+  jerr = jsErrCode(0);
+  s = js_GetStreamInfo(&si, conn_->js(), config_.spec.stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK)
+    throw std::runtime_error("cannot learn the last sequence of stream " + config_.spec.stream + " at " +
+                             config_.spec.serverList() + ": " + natsErrorText(s));
+  const std::uint64_t seq = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  return seq;
+}
+
+std::uint64_t NatsReader::deliveredSequence() {
   jsConsumerInfo* ci = nullptr;
   jsErrCode jerr = jsErrCode(0);
-  // cnats 3.4 does not record the consumer's name on a subscription bound to an existing
-  // durable, so ask for that one by name.
   const natsStatus s = config_.durable.empty()
                            ? natsSubscription_GetConsumerInfo(&ci, sub_, nullptr, &jerr)
                            : js_GetConsumerInfo(&ci, conn_->js(), config_.spec.stream.c_str(),
                                                 config_.durable.c_str(), nullptr, &jerr);
-  if (s != NATS_OK) return false;
-  const bool done = ci->NumPending == 0;
+  if (s != NATS_OK) return 0;
+  const std::uint64_t seq = ci->Delivered.Stream;
   jsConsumerInfo_Destroy(ci);
-  return done;
+  return seq;
 }
 
 void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
                      const std::function<void()>& batchDone) {
   Record record;
   std::string error;
+  // Without -f: the end is the stream's last sequence now, not the consumer's "0 pending".
+  ReadTarget target(config_.follow ? 0 : lastSequence(), kMaxStall, ReadTarget::Clock::now());
+  // A durable consumer may have read up to (or past) it in an earlier run.
+  if (!config_.follow) target.onBatch(deliveredSequence(), 0, ReadTarget::Clock::now());
+  auto finished = [&](ReadTarget::Step step) {
+    if (step == ReadTarget::Step::GiveUp) throw std::runtime_error(target.shortfall(config_.spec.stream));
+    return step == ReadTarget::Step::Done;
+  };
   while (!stop()) {
     natsMsgList list{};
     jsErrCode jerr = jsErrCode(0);
     const natsStatus s = natsSubscription_Fetch(&list, sub_, kFetchBatch, kFetchWaitMs, &jerr);
     if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
       natsMsgList_Destroy(&list);
-      if (!config_.follow && caughtUp()) return;
+      if (!config_.follow && finished(target.onEmpty(ReadTarget::Clock::now()))) return;
       continue;
     }
     if (s != NATS_OK) {
@@ -131,6 +164,7 @@ void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
       continue;  // disconnected: cnats reconnects, the next fetch goes on
     }
     std::uint64_t pending = 1;
+    std::uint64_t lastSeq = 0;
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* m = list.Msgs[i];
       ++stats_.messages;
@@ -163,12 +197,13 @@ void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
     natsMsg* last = list.Msgs[list.Count - 1];
     if (natsMsg_GetMetaData(&meta, last) == NATS_OK) {
       pending = meta->NumPending;
+      lastSeq = meta->Sequence.Stream;
       jsMsgMetaData_Destroy(meta);
     }
     if (batchDone) batchDone();
     natsMsg_Ack(last, nullptr);  // ack-all: covers the whole batch
     natsMsgList_Destroy(&list);
-    if (!config_.follow && pending == 0) return;
+    if (!config_.follow && finished(target.onBatch(lastSeq, pending, ReadTarget::Clock::now()))) return;
   }
 }
 

@@ -46,7 +46,9 @@ class NatsReader {
   NatsReader& operator=(const NatsReader&) = delete;
 
   // Hands records to handler in stream order (which is per-source publish order) until the
-  // consumer has nothing pending (unless follow), or until stop() returns true; stop is polled at
+  // stream's last sequence at the start has been read (unless follow; "0 pending" alone is not
+  // trusted, a catching-up replica reports it early), throwing "read up to seq X of Y" when no
+  // progress comes for 30 s, or until stop() returns true; stop is polled at
   // least every half second. batchDone runs after each batch, before it is acknowledged.
   // Throws std::runtime_error when the stream or consumer goes away.
   void run(RecordHandler& handler, const std::function<bool()>& stop, const std::function<void()>& batchDone);
@@ -56,7 +58,8 @@ class NatsReader {
   const std::string& filter() const { return filter_; }
 
  private:
-  bool caughtUp();
+  std::uint64_t lastSequence();       // the stream's (or the filter's) last sequence, from the leader
+  std::uint64_t deliveredSequence();  // the consumer's last delivered stream sequence
 
   NatsReaderConfig config_;
   std::string filter_;
