@@ -242,9 +242,12 @@ static ssize_t store_port(struct config_item *item, const char *buf, size_t coun
 	mutex_lock(&ncx_config_mutex);
 	if (refuse_if_enabled(nt))
 		goto out_unlock;
-	ret = kstrtou16(buf, 10, port);
-	if (ret)
+	/* The targets= grammar's parser, so both interfaces take exactly the same ports. */
+	if (ncx_parse_port(buf, len_without_newline(buf, count), port)) {
+		pr_err("target (%s): not a port number (1-65535, decimal, no sign or leading zero)\n",
+		       target_name(nt));
 		goto out_unlock;
+	}
 	ret = count;
 out_unlock:
 	mutex_unlock(&ncx_config_mutex);
