@@ -41,12 +41,15 @@
  *			than by name; resolved when the target is enabled.
  * @np:			netpoll: device, addresses, ports, remote MAC.
  * @sysdata_fields:	enum ncx_sysdata_field bits.
- * @msgcounter:		msgid of the last message sent (sysdata msgid), under the spinlock.
+ * @msgcounter:		msgid of the last message sent (sysdata msgid), under the spinlock;
+ *			also advanced for a message dropped because the device was down, so
+ *			the receiver sees that loss as a msgid gap.
  * @transmit_errors:	messages not sent because the device was down (under the spinlock).
  * @userdata:		" key=value\n" for every userdata entry with a value, in creation
  *			order; replaced under the spinlock.
  * @sysdata:		scratch for the sysdata lines of the message being sent.
  * @buf:		the payload being built; under the spinlock.
+ * @dump_records:	records of the current kmsg dump handed to the device (dumper only).
  */
 struct ncx_target {
 	struct list_head list;
@@ -69,6 +72,7 @@ struct ncx_target {
 	char userdata[NCX_EXTRADATA_ENTRY_LEN * NCX_EXTRADATA_ITEMS];
 	char sysdata[NCX_EXTRADATA_ENTRY_LEN * NCX_SYSDATA_FIELDS];
 	char buf[NCX_MAX_PRINT_CHUNK];
+	unsigned int dump_records;
 };
 
 /* Every target; the spinlock because consoles write with interrupts off. */
