@@ -263,7 +263,8 @@ TEST(KmodTargetGrammarTest, PortAndMacParsers) {
   EXPECT_EQ(port, 1);
   EXPECT_EQ(ncx_parse_port("65535", 5, &port), 0);
   EXPECT_EQ(port, 65535);
-  for (const char* bad : {"", "0", "00", "012", "00012", "065535", "65536", "99999", "123456", "-1", "+1", "+5", " 1", "1 ", "0x10"})
+  for (const char* bad : {"", "0", "00", "012", "00012", "065535", "65536", "99999", "123456", "-1", "+1",
+                          "+5", " 1", "1 ", "0x10"})
     EXPECT_EQ(ncx_parse_port(bad, std::strlen(bad), &port), -1) << bad;
   std::uint8_t mac[6];
   EXPECT_EQ(ncx_parse_mac("ff:FF:00:0a:B0:01", 17, mac), 0);
