@@ -41,9 +41,7 @@
  *			than by name; resolved when the target is enabled.
  * @np:			netpoll: device, addresses, ports, remote MAC.
  * @sysdata_fields:	enum ncx_sysdata_field bits.
- * @msgcounter:		msgid of the last message sent (sysdata msgid), under the spinlock;
- *			also advanced for a message dropped because the device was down, so
- *			the receiver sees that loss as a msgid gap.
+ * @msgcounter:		msgid of the last message sent (sysdata msgid), under the spinlock.
  * @transmit_errors:	messages not sent because the device was down (under the spinlock).
  * @userdata:		" key=value\n" for every userdata entry with a value, in creation
  *			order; replaced under the spinlock.

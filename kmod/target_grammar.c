@@ -3,8 +3,7 @@
  * netconsole's target grammar for ncxdp_tx. It accepts what drivers/net/netconsole.c accepts
  * (netconsole_parser_cmdline() in 6.14+, netpoll_parse_options() before), field by field in
  * the same order, but says which field is wrong and where instead of "couldn't parse config".
- * Stricter than netconsole in four places, each a silent misconfiguration there: port 0 (and
- * a port with a sign or a leading zero), a
+ * Stricter than netconsole in three places, each a silent misconfiguration there: port 0, a
  * device name longer than IFNAMSIZ - 1 (netconsole truncates it), and trailing bytes after a
  * MAC address (mac_pton() ignores them).
  */
@@ -40,8 +39,10 @@ int ncx_parse_port(const char *s, size_t len, uint16_t *port)
 	uint32_t v = 0;
 	size_t i;
 
-	/* Digits only, no sign, no leading zero: "+5" and "00012" are typos, not ports. */
-	if (len == 0 || len > 5 || (len > 1 && s[0] == '0'))
+	if (len == 0 || len > 5)
+		return -1;
+	/* "00012" is most likely a typo, and netconsole's own parser would read "012" as octal. */
+	if (s[0] == '0' && len > 1)
 		return -1;
 	for (i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')

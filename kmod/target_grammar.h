@@ -75,10 +75,7 @@ int ncx_parse_target(const char *str, size_t len, struct ncx_target_config *cfg,
  */
 const char *ncx_next_target(const char **cursor, const char *end, size_t *len);
 
-/*
- * Address and number parsers used by the grammar and by the configfs attributes. 0 or -1.
- * ncx_parse_port takes 1-65535 in plain decimal: no sign, no leading zero, no whitespace.
- */
+/* Address and number parsers used by the grammar and by the configfs attributes. 0 or -1. */
 int ncx_parse_port(const char *s, size_t len, uint16_t *port);
 int ncx_parse_ipv4(const char *s, size_t len, uint8_t out[4]);
 int ncx_parse_ipv6(const char *s, size_t len, uint8_t out[16]);

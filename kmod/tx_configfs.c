@@ -238,16 +238,17 @@ static ssize_t store_port(struct config_item *item, const char *buf, size_t coun
 {
 	struct ncx_target *nt = to_target(item);
 	ssize_t ret = -EINVAL;
+	size_t len;
 
 	mutex_lock(&ncx_config_mutex);
 	if (refuse_if_enabled(nt))
 		goto out_unlock;
-	/* The targets= grammar's parser, so both interfaces take exactly the same ports. */
-	if (ncx_parse_port(buf, len_without_newline(buf, count), port)) {
-		pr_err("target (%s): not a port number (1-65535, decimal, no sign or leading zero)\n",
-		       target_name(nt));
+	/* The targets= parser, so both interfaces accept exactly the same ports (1-65535, plain decimal). */
+	len = count;
+	if (len && buf[len - 1] == '\n')
+		len--;
+	if (ncx_parse_port(buf, len, port))
 		goto out_unlock;
-	}
 	ret = count;
 out_unlock:
 	mutex_unlock(&ncx_config_mutex);

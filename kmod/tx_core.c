@@ -174,10 +174,6 @@ bool ncx_target_ready(struct ncx_target *nt)
 	if (nt->np.dev && netif_running(nt->np.dev))
 		return true;
 	nt->transmit_errors++;
-	/* A message lost to a down device is still a message: without this the receiver would
-	 * see only a seq gap, which could also be the console loglevel. */
-	if (nt->extended && (nt->sysdata_fields & NCX_SYSDATA_MSGID))
-		nt->msgcounter++;
 	return false;
 }
 

@@ -15,12 +15,14 @@ packages=(
   iproute2 tcpdump jq procps iputils-ping netcat-openbsd valgrind curl
   # capture benchmarks: veth offloads and threaded NAPI, CPU pinning (util-linux), the storm checker
   ethtool util-linux
-  # metrics: a real Prometheus server and promtool for the exporter tests
-  prometheus
+  # metrics: a real Prometheus server and promtool for the exporter tests and the shipped rules
+  prometheus python3-yaml
   # kernel tests: Debian kernels booted under qemu with a busybox initramfs
   qemu-system-x86 busybox-static cpio xz-utils kmod python3
   # NATS JetStream sink and its tests
   nats-server libnats-dev
+  # syslog output: TLS (GnuTLS); its tests run a private rsyslogd (imtcp over GnuTLS, certtool's certificates)
+  libgnutls28-dev rsyslog rsyslog-gnutls gnutls-bin
   # benchmark plots
   python3-matplotlib
   # Debian packages (make deb, tests/package): debhelper with DKMS, man pages, lintian, logrotate

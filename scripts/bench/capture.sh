@@ -16,7 +16,9 @@
 # Environment: BENCH_WINDOW (seconds per trial, default 2), BENCH_RECEIVERS (default all),
 # BENCH_PAYLOADS (default "100 1000"), BENCH_STORM_HOSTS (10000), BENCH_STORM_BURST (100),
 # BENCH_SEARCH_STEPS (bisection steps after the doubling phase, default 4), BENCH_SCHED (other, the
-# default, or fifo; below), BENCH_REPEAT (3), BENCH_STORM_ONLY (0), BENCH_LOSS_TOLERANCE (default 0.0001, below).
+# default, or fifo; below), BENCH_REPEAT (3), BENCH_STORM_ONLY (0), BENCH_LOSS_TOLERANCE (default 0.0001, below),
+# BENCH_WARMUP (seconds of traffic from other sources before each storm, default 1; its losses are
+# reported as startup loss, apart from the storm's), BENCH_WARMUP_PPS (100000), BENCH_ATTACH_ARGS.
 #
 # Zero loss: this shared VM loses about 1 frame in 20,000 in veth's 256-frame NAPI ring at any
 # rate, even to the bare AF_XDP loop at 50,000/s (the NAPI thread is delayed a few milliseconds
@@ -53,6 +55,8 @@ SCHED=${BENCH_SCHED:-other}
 TOLERANCE=${BENCH_LOSS_TOLERANCE:-0.0001}
 REPEAT=${BENCH_REPEAT:-3}        # every storm is run REPEAT times; report.py gives medians and min-max
 STORM_ONLY=${BENCH_STORM_ONLY:-0} # 1: only the storm (skips the rate searches)
+WARMUP=${BENCH_WARMUP:-1}          # seconds of warm-up traffic before each storm (0: none)
+WARMUP_PPS=${BENCH_WARMUP_PPS:-100000}
 case $SCHED in
   # NAPI stands in for softirq, which runs above every user thread: highest. Every receiver at
   # the same priority below it.
@@ -108,7 +112,11 @@ ip -n "$TX" link set "$TXDEV" up
 # A receiver with a core of its own: veth's NAPI (and XDP) in a kernel thread instead of on the
 # sender's CPU, which needs GRO on the receiving side; TSO off so the peer sends frames as built.
 ip netns exec "$RX" ethtool -K "$RXDEV" gro on >/dev/null
-ip netns exec "$RX" sh -c "echo 1 > /sys/class/net/$RXDEV/threaded"
+# BENCH_NAPI: threaded (a NAPI kernel thread, given the layout's priority) or softirq (the kernel's
+# default, as for a real NIC: NAPI runs in softirq above every user thread). Default: threaded in
+# the pinned layout (it needs a thread to pin), softirq in the user layout (what a user runs).
+NAPI=${BENCH_NAPI:-$([[ $SCHED == fifo ]] && echo threaded || echo softirq)}
+[[ $NAPI == threaded ]] && ip netns exec "$RX" sh -c "echo 1 > /sys/class/net/$RXDEV/threaded"
 ip netns exec "$TX" ethtool -K "$TXDEV" tso off >/dev/null
 RX_MAC=$(ip -n "$RX" -j link show "$RXDEV" | jq -r '.[0].address')
 for _ in $(seq 50); do ip -n "$RX" -o link show "$RXDEV" | grep -q LOWER_UP && break; sleep 0.1; done
@@ -147,10 +155,14 @@ start_receiver() {
   rm -f "$SHM/out.jsonl" "$SHM/rx.err" "$SHM/rx.out"
   local cmd
   case $kind in
-    attach) cmd=("$NCXDP" attach "$RXDEV" --port 6666 --out "jsonl:$SHM/out.jsonl" -v) ;;
+    # BENCH_ATTACH_ARGS: extra options for attach (e.g. "--xsk-ring 8192" to compare settings).
+    # shellcheck disable=SC2206
+    attach) cmd=("$NCXDP" attach "$RXDEV" --port 6666 --out "jsonl:$SHM/out.jsonl" -v ${BENCH_ATTACH_ARGS:-}) ;;
     listen) cmd=("$NCXDP" listen --port 6666 --out "jsonl:$SHM/out.jsonl" -v) ;;
     recvfrom) cmd=("$UDP_COUNT" --port 6666) ;;
     afxdp) cmd=("$XSK_COUNT" "$RXDEV" --port 6666) ;;
+    # One worker, one listener (its defaults are 2 and 1), printing with its own printer module.
+    netconsd) cmd=(netconsd -w 1 -l 1 -u 6666 "$NETCONSD_MODULE") ;;
     *) echo "bench: unknown receiver $kind" >&2; exit 1 ;;
   esac
   ip netns exec "$RX" "${RX_PRIO[@]}" "${RX_PIN[@]}" "${cmd[@]}" >"$SHM/rx.out" 2>"$SHM/rx.err" &
@@ -158,6 +170,8 @@ start_receiver() {
   local i
   for ((i = 0; i < 100; i++)); do
     grep -qE 'AF_XDP|receive buffer|ready' "$SHM/rx.err" 2>/dev/null && break
+    # netconsd says nothing when ready: its socket is.
+    [[ $kind == netconsd ]] && ip netns exec "$RX" ss -Hlun 'sport = :6666' | grep -q . && break
     kill -0 "$RX_PID" 2>/dev/null || { echo "bench: $kind exited: $(cat "$SHM/rx.err")" >&2; exit 1; }
     sleep 0.05
   done
@@ -167,6 +181,9 @@ start_receiver() {
 # stop_receiver KIND: SIGTERM, wait; sets DELIVERED (records or datagrams), RSS_KB, DRAIN_S.
 stop_receiver() {
   local kind=$1 t0 t1
+  # The kernel's drop count of the receiving UDP sockets (port 6666 = 1A0A, last column of
+  # /proc/net/udp{,6}): a full receive buffer, for the socket receivers (netconsd, recvfrom, listen).
+  SOCK_DROPS=$(ip netns exec "$RX" cat /proc/net/udp /proc/net/udp6 | awk '$2 ~ /:1A0A$/ { s += $NF } END { print s + 0 }')
   RSS_KB=$(proc_hwm_kb "$RX_PID")
   t0=$(date +%s.%N)
   kill -TERM "$RX_PID"
@@ -182,7 +199,11 @@ stop_receiver() {
   DRAIN_S=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f", b - a}')
   case $kind in
     # Messages that reached the file; gap events (written when something was lost) do not count.
-    attach | listen) DELIVERED=$(grep -vc '"event":' "$SHM/out.jsonl" || true) ;;
+    # Only the generator's sources (10.199/16), not the warm-up's (10.197/16).
+    attach | listen) DELIVERED=$(grep -v '"event":' "$SHM/out.jsonl" | grep -c '"src":"10\.199\.' || true) ;;
+    # printer.so prints one line per message ("ADDR: VERSION S<seq> T<ts> F<f>/L<l> text"); only
+    # the generator's sources (10.199/16) count, not the warm-up's (10.197/16).
+    netconsd) DELIVERED=$(grep -Ec '::ffff:10\.199\.[0-9.]+: .* S[0-9]{6,} T[0-9]{14,} F' "$SHM/rx.out" || true) ;;
     *) DELIVERED=$(jq '.received' "$SHM/rx.out") ;;
   esac
   [[ -n $DELIVERED ]] || { echo "bench: no count from $kind: $(cat "$SHM/rx.err")" >&2; exit 1; }
@@ -193,6 +214,8 @@ stop_receiver() {
 trial() {
   local kind=$1 payload=$2 pps=$3 phase=$4
   start_receiver "$kind"
+  # The startup loss is measured in the warm-up, apart from the counted window.
+  warm_up
   local drops0 napi0 cpu0
   drops0=$(link_drops)
   napi0=$(napi_ticks)
@@ -207,6 +230,8 @@ trial() {
   cpu=$(($(proc_ticks "$RX_PID") - cpu0))
   napi=$(($(napi_ticks) - napi0))
   stop_receiver "$kind"
+  # Counting receivers counted the warm-up too.
+  [[ $kind == recvfrom || $kind == afxdp ]] && DELIVERED=$((DELIVERED - (WARM_SENT - WARM_DROPS)))
   local drops sent offered
   drops=$(($(link_drops) - drops0))
   sent=$(jq '.sent.datagrams' "$SHM/m.json")
@@ -220,7 +245,8 @@ trial() {
     --argjson sent "$sent" --argjson offered "$offered" --argjson delivered "$DELIVERED" \
     --argjson window "$WINDOW" --argjson link_drops "$drops" --argjson cpu_ticks "$cpu" \
     --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson rss_kb "$RSS_KB" --argjson zero "$ZERO_LOSS" \
-    '{kind:"trial", receiver:$receiver, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
+    --argjson warm_drops "$WARM_DROPS" --argjson sock_drops "$SOCK_DROPS" \
+    '{kind:"trial", receiver:$receiver, warmup_link_drops:$warm_drops, socket_drops:$sock_drops, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
       offered_pps:$offered, delivered:$delivered, delivered_pps:($delivered / ($sent / $offered)),
       short:($target > 0 and $offered < 0.9 * $target), loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
       cpu_s:($cpu_ticks / $tick), napi_cpu_s:($napi_ticks / $tick), rss_kb:$rss_kb}' >>"$results"
@@ -268,10 +294,29 @@ search() {
   echo "$best"
 }
 
+# warm_up: WARMUP seconds of flat traffic from other sources (10.197.0.0/16, not in the storm's
+# manifest, so the checker ignores them) before the counted window. A fresh receiver and a fresh
+# XDP attach lose frames in the first instant of traffic (veth's NAPI ring); that startup loss
+# is measured here, apart from the storm. Sets WARM_SENT and WARM_DROPS.
+warm_up() {
+  WARM_SENT=0 WARM_DROPS=0
+  [[ $WARMUP != 0 ]] || return 0
+  local d0
+  d0=$(link_drops)
+  ip netns exec "$TX" "${TX_PRIO[@]}" "${TX_PIN[@]}" "$STORM" send --iface "$TXDEV" --dst "$RX_ADDR" \
+    --dst-mac "$RX_MAC" --src-net 10.197.0.0/16 --hosts "$FLAT_HOSTS" --formats extended --scenario flat \
+    --payload 100 --pps "$WARMUP_PPS" --duration "$WARMUP" --quiet --manifest "$SHM/warm.json" 2>>"$SHM/gen.err" ||
+    { echo "bench: warm-up generator failed: $(tail -2 "$SHM/gen.err")" >&2; exit 1; }
+  sleep 0.3
+  WARM_SENT=$(jq '.sent.datagrams' "$SHM/warm.json")
+  WARM_DROPS=$(($(link_drops) - d0))
+}
+
 # storm KIND: the mass panic: STORM_HOSTS hosts x STORM_BURST messages, all within 2 s.
 storm() {
   local kind=$1 rep=${2:-1}
   start_receiver "$kind"
+  warm_up
   local napi0 cpu0 drops0
   drops0=$(link_drops)
   napi0=$(napi_ticks)
@@ -287,46 +332,62 @@ storm() {
   local drops summary
   drops=$(($(link_drops) - drops0))
   # Attribution: ncxdp's exit summary (-v) names every counter that lost something.
-  summary=$(grep -iE 'dropped|full|lost|empty|gap|buffer' "$SHM/rx.err" | tail -8 | jq -Rs . )
+  summary=$({ grep -iE 'dropped|full|lost|empty|gap|buffer' "$SHM/rx.err" || true; } | tail -8 | jq -Rs . )
   local sent records elapsed check="{}"
   sent=$(jq '.sent.datagrams' "$SHM/storm.json")
   records=$(jq '.sent.records' "$SHM/storm.json")
   elapsed=$(jq '.sent.elapsed_s' "$SHM/storm.json")
-  if [[ $kind == attach || $kind == listen ]]; then
+  if [[ $kind == netconsd ]]; then
+    : # printed lines of the storm's sources only (stop_receiver); no exactness check
+  elif [[ $kind == attach || $kind == listen ]]; then
+    # Exact per record against the manifest; the warm-up's sources are not in it (unknown_sources).
     check=$("$STORM" check --json --manifest "$SHM/storm.json" "$SHM/out.jsonl" || true)
+  else
+    # Counting receivers count the warm-up too: what they got of it is taken off.
+    DELIVERED=$((DELIVERED - (WARM_SENT - WARM_DROPS)))
   fi
   jq -nc --arg receiver "$kind" --argjson sent "$sent" --argjson records "$records" --argjson elapsed "$elapsed" \
     --argjson delivered "$DELIVERED" --argjson drain "$DRAIN_S" --argjson rss_kb "$RSS_KB" \
     --argjson cpu_ticks "$cpu" --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson check "$check" \
     --argjson hosts "$STORM_HOSTS" --argjson burst "$STORM_BURST" \
     --arg sched "$SCHED" --argjson rep "$rep" --argjson link_drops "$drops" --argjson summary "$summary" \
-    '{kind:"storm", sched:$sched, rep:$rep, link_drops:$link_drops, rx_summary:$summary, receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
+    --argjson warm_sent "$WARM_SENT" --argjson warm_drops "$WARM_DROPS" --argjson sock_drops "$SOCK_DROPS" \
+    '{kind:"storm", sched:$sched, rep:$rep, link_drops:$link_drops, socket_drops:$sock_drops, warmup_sent:$warm_sent, warmup_link_drops:$warm_drops, rx_summary:$summary, receiver:$receiver, hosts:$hosts, burst:$burst, datagrams:$sent, records:$records,
       send_s:$elapsed, delivered:$delivered, drain_s:$drain, rss_kb:$rss_kb, cpu_s:($cpu_ticks / $tick),
       napi_cpu_s:($napi_ticks / $tick), check:$check,
-      captured_pct:(if $check.captured_pct then $check.captured_pct else (100 * $delivered / $sent) end)}' >>"$results"
+      captured_pct:(if $check.captured_pct then $check.captured_pct elif $receiver == "netconsd" then (100 * $delivered / $records) else (100 * $delivered / $sent) end)}' >>"$results"
   rm -f "$SHM/out.jsonl"
-  log "storm $kind: $(tail -1 "$results" | jq -r '"\(.captured_pct * 1000 | round / 1000)% captured, drain \(.drain_s * 100 | round / 100) s, peak RSS \(.rss_kb / 1024 | round) MiB"')"
+  log "storm $kind: $(tail -1 "$results" | jq -r '"\(.captured_pct * 1000 | round / 1000)% captured (link drops: \(.warmup_link_drops) in warm-up, \(.link_drops) in the storm), drain \(.drain_s * 100 | round / 100) s, peak RSS \(.rss_kb / 1024 | round) MiB"')"
 }
 
 receivers=()
 for r in $RECEIVERS; do
   if [[ $r == netconsd ]]; then
-    if command -v netconsd >/dev/null; then
-      log "netconsd found at $(command -v netconsd), but counting its output needs an output module this harness does not build; not measured"
-    else
+    # Measured with its own printer module (NETCONSD_MODULE=/path/to/printer.so): the harness
+    # counts the lines it prints. It is never vendored or built here.
+    measured=false
+    if ! command -v netconsd >/dev/null; then
       log "netconsd is not on PATH: not measured (it is never vendored)"
+    elif [[ ! -f ${NETCONSD_MODULE:-} ]]; then
+      log "netconsd found at $(command -v netconsd), but NETCONSD_MODULE does not name its printer.so: not measured"
+    else
+      log "netconsd: $(command -v netconsd) with $NETCONSD_MODULE (-w 1 -l 1), counting printed lines"
+      measured=true
     fi
-    jq -nc --arg path "$(command -v netconsd || true)" '{kind:"note", receiver:"netconsd", found:($path != ""), path:$path}' >>"$results"
-    continue
+    jq -nc --arg path "$(command -v netconsd || true)" --arg mod "${NETCONSD_MODULE:-}" --argjson measured $measured \
+      '{kind:"note", receiver:"netconsd", found:($path != ""), path:$path, module:$mod, measured:$measured}' >>"$results"
+    $measured || continue
   fi
   receivers+=("$r")
 done
 
 jq -nc --arg uptime "$(uptime)" --arg cpu "$(lscpu | sed -n 's/^Model name: *//p')" --arg kernel "$(uname -r)" \
   --argjson nproc "$(nproc)" --argjson window "$WINDOW" --arg sched "$SCHED" \
-  --argjson tolerance "$TOLERANCE" '{kind:"machine", uptime:$uptime,
+  --argjson tolerance "$TOLERANCE" --argjson rmem "$(ip netns exec "$RX" cat /proc/sys/net/core/rmem_default)" \
+  --arg napi "$NAPI" '{kind:"machine", uptime:$uptime, napi:$napi,
+  socket_buffers:{listen_bytes:67108864, others_bytes:$rmem, note:"listen asks for 64 MiB (SO_RCVBUFFORCE); recvfrom and netconsd keep net.core.rmem_default, which a namespace cannot raise (the sysctl is the host'"'"'s)"},
   cpu:$cpu, kernel:$kernel, nproc:$nproc, window_s:$window, sched:$sched, loss_tolerance:$tolerance}' >>"$results"
-log "layout: $RXDEV (threaded NAPI) + receiver on CPU $RX_CPU, generator on CPU $TX_CPU, scheduling $SCHED; window ${WINDOW}s; load: $(uptime | sed 's/.*load/load/')"
+log "layout: $RXDEV ($NAPI NAPI) + receiver on CPU $RX_CPU, generator on CPU $TX_CPU, scheduling $SCHED; window ${WINDOW}s; load: $(uptime | sed 's/.*load/load/')"
 
 declare -A ZL
 ((STORM_ONLY)) && PAYLOADS=""

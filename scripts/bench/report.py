@@ -18,8 +18,9 @@ NAMES = {
     "listen": "ncxdp listen (recvmmsg, jsonl)",
     "recvfrom": "naive recvfrom loop",
     "afxdp": "bare AF_XDP loop",
+    "netconsd": "netconsd (printer.so, -w 1 -l 1)",
 }
-ORDER = ["attach", "listen", "recvfrom", "afxdp"]
+ORDER = ["attach", "listen", "recvfrom", "afxdp", "netconsd"]
 
 
 def load(path):
@@ -47,6 +48,12 @@ def main():
                f"scheduling `{machine.get('sched')}`, {machine.get('window_s')} s per trial, loss tolerance "
                f"{machine.get('loss_tolerance')}.")
     out.append(f"Load at start: `{machine.get('uptime', '').strip()}`; at end: `{end.get('uptime', '').strip()}`.")
+    if machine.get("napi"):
+        out.append(f"veth NAPI: {machine['napi']}.")
+    if machine.get("socket_buffers"):
+        b = machine["socket_buffers"]
+        out.append(f"Socket buffers: listen {b['listen_bytes'] >> 20} MiB, recvfrom and netconsd "
+                   f"{b['others_bytes'] // 1024} KiB ({b['note']}).")
     out.append("")
 
     def at(rec, payload, phase):
@@ -120,16 +127,21 @@ def main():
                     continue
                 cap = [x["captured_pct"] for x in ss]
                 dr = [x["drain_s"] for x in ss]
-                how = ("records matched exactly (`ncxdp-storm check`)" if ss[0]["check"] else "datagrams counted")
-                per = ", ".join(f"{x['check'].get('missing', x['datagrams'] - x['delivered'])}/{x.get('link_drops', '?')}"
-                                for x in ss)
+                how = ("records matched exactly (`ncxdp-storm check`)" if ss[0]["check"]
+                       else "printed lines counted" if rec == "netconsd" else "datagrams counted")
+                total = "records" if rec == "netconsd" else "datagrams"
+                per = ", ".join(f"{x['check'].get('missing', x[total] - x['delivered'])}/{x.get('link_drops', '?')}"
+                                f" (warm-up veth {x.get('warmup_link_drops', '?')})" for x in ss)
                 out.append(f"| {sched} | {NAMES[rec]} | {med(cap):.3f}% ({min(cap):.3f}-{max(cap):.3f}) | {how} | "
                            f"{med(dr):.2f} s ({min(dr):.2f}-{max(dr):.2f}) | {med([x['rss_kb'] for x in ss]) / 1024:.0f} MiB | {per} |")
         out.append("")
     for n in notes:
         if n["receiver"] == "netconsd":
-            out.append("netconsd: " + (f"found at {n['path']} but not measured" if n["found"]
-                                        else "not on PATH on this machine, so not measured (it is never vendored)."))
+            if n.get("measured"):
+                out.append(f"netconsd: {n['path']} with its printer module {n['module']}; it is never vendored or built by the project.")
+            else:
+                out.append("netconsd: " + (f"found at {n['path']} but not measured (NETCONSD_MODULE unset)" if n["found"]
+                                            else "not on PATH on this machine, so not measured (it is never vendored)."))
     with open(md, "w") as f:
         f.write("\n".join(out) + "\n")
 

@@ -167,6 +167,8 @@ def main():
     ap.add_argument("--guest-v6", required=True)
     ap.add_argument("--host-v6", required=True)
     ap.add_argument("--host-mac", required=True)
+    ap.add_argument("--sender-config-param", help="a netconsole= target printed by `ncxdp sender-config`: "
+                    "one more boot target, from the default source port 6665")
     ap.add_argument("out_dir")
     a = ap.parse_args()
     if a.kernel not in KERNELS:
@@ -187,6 +189,11 @@ def main():
          "boot extended%s IPv6" % ("+release" if rel else ""), "extended", rel),
         ("6604@%s/eth0,6667@%s/%s" % (g6, h6, mac), src(g6, 6604), "boot plain IPv6 to the host MAC", "plain", None),
     ]
+    if a.sender_config_param:
+        # What a user pastes from `ncxdp sender-config --param-only`: extended, source port and
+        # address left to the kernel (6665, the device's own).
+        boot.append((a.sender_config_param, src(g4, 6665), "boot extended IPv4 from ncxdp sender-config",
+                     "extended", None))
     param = ";".join(b[0] for b in boot)
     assert len(param) < 256, "netconsole= is limited to 256 bytes"
     for _, s, name, fmt, r in boot:

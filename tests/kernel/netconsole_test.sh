@@ -17,9 +17,15 @@ kh_init "${1:-}" "${2:-}"
 
 kh_netns_up
 kh_ncxdp_start --port 6666 --port 6667
+# One boot target is exactly what `ncxdp sender-config` prints for this receiver (README,
+# "Pointing machines at ncxdp"): the stock netconsole of the guest must deliver through it.
+sc_param=$(ip netns exec "$KH_NS" "$NCXDP" sender-config --iface "$KH_TAP" --port 6667 --param-only) ||
+  kh_fail "ncxdp sender-config --iface $KH_TAP failed"
+[[ $sc_param == "+@/eth0,6667@$KH_HOST_V4/$KH_HOST_MAC" ]] ||
+  kh_fail "ncxdp sender-config printed '$sc_param', want '+@/eth0,6667@$KH_HOST_V4/$KH_HOST_MAC'"
 targets=$(python3 "$KH_DIR/netconsole_plan.py" --kernel "$KH_ID" --abi "$KH_ABI" --tag "$KH_TAG" \
   --guest-v4 "$KH_GUEST_V4" --host-v4 "$KH_HOST_V4" --guest-v6 "$KH_GUEST_V6" --host-v6 "$KH_HOST_V6" \
-  --host-mac "$KH_HOST_MAC" "$WORK/plan") || kh_fail "netconsole_plan.py failed"
+  --host-mac "$KH_HOST_MAC" --sender-config-param "$sc_param" "$WORK/plan") || kh_fail "netconsole_plan.py failed"
 kh_initramfs "$WORK/plan/test.sh" "$WORK/plan/data"
 kh_boot
 kh_wait_done "$targets"

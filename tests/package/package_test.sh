@@ -64,7 +64,8 @@ must_have() {
 }
 must_have "$deb" /usr/bin/ncxdp /usr/bin/ncxdp-storm /lib/systemd/system/ncxdp@.service /etc/default/ncxdp \
   /etc/logrotate.d/ncxdp /usr/share/man/man8/ncxdp.8.gz /usr/share/man/man8/ncxdp-storm.8.gz \
-  /usr/share/doc/ncxdp/README.md.gz /usr/share/doc/ncxdp/copyright
+  /usr/share/doc/ncxdp/README.md.gz /usr/share/doc/ncxdp/copyright /usr/share/ncxdp/prometheus/ncxdp.rules.yml \
+  /usr/share/ncxdp/grafana/ncxdp.json
 must_have "$dkms_deb" "/usr/src/ncxdp-tx-$version/dkms.conf" "/usr/src/ncxdp-tx-$version/Kbuild" \
   "/usr/src/ncxdp-tx-$version/tx_core.c" /etc/modprobe.d/ncxdp_tx.conf /usr/share/doc/ncxdp-tx-dkms/README.Debian
 mkdir -p "$WORK/ctl/ncxdp" "$WORK/ctl/dkms"

@@ -84,7 +84,7 @@ ip netns exec "$RX_NS" "$NCXDP" attach vrx --port 6666 --port 6667 --out "jsonl:
 RX_PID=$!
 PIDS+=("$RX_PID")
 wait_attached "$WORK/attach.err"
-grep -q '^ncxdp attach: vrx, XDP program id [0-9]* in native mode, AF_XDP copy on queue(s) 0, rings of 8192, burst buffer 64 MiB per queue$' \
+grep -q '^ncxdp attach: vrx, XDP program id [0-9]* in native mode, AF_XDP copy on queue(s) 0, rings of 32768, burst buffer 64 MiB per queue$' \
   "$WORK/attach.err" || fail "unexpected setup line: $(cat "$WORK/attach.err")"
 xdp_on vrx || fail "no XDP program on vrx while attached"
 expect_error 1 'vrx already has an XDP program attached (id ' vrx

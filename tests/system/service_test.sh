@@ -76,7 +76,7 @@ log "OK: attach as nobody with only ${CAPS[*]} captured every record"
 
 # --- without any one capability, attach fails and says why ---
 # CAP_IPC_LOCK only matters when the packet memory is over the locked-memory limit.
-umem_kib=$((8192 * 2)) # default --xsk-ring 8192 frames of 2 KiB
+umem_kib=$((32768 * 2)) # default --xsk-ring 32768 frames of 2 KiB
 memlock=$(ulimit -l)
 for drop in "${CAPS[@]}"; do
   if [[ $drop == ipc_lock && $memlock != unlimited ]] && ((memlock >= umem_kib)); then

@@ -140,6 +140,25 @@ timeout 60 "$NCXDP" triage "$WORK/storm.pcap" >"$WORK/storm.txt" 2>&1 || fail "t
 grep -q '^hosts:    10000 seen, 10000 affected, 10000 panicked$' "$WORK/storm.txt" || fail "text: $(head -3 "$WORK/storm.txt")"
 log "OK: html and text reports"
 
+# Why hosts share a cluster: the text report says which frames were skipped and why, --explain
+# lists every frame of the earliest event of each release; a wrong id is an error that says so.
+grep -q '^  skipped   .*: ' "$WORK/storm.txt" || fail "text: no 'skipped' line"
+id=$(jq -r '.clusters[] | select(.class == "kernel BUG") | .id' "$WORK/storm.pcap.json")
+[[ -n $id ]] || fail "no kernel BUG cluster to explain"
+timeout 60 "$NCXDP" triage "$WORK/storm.pcap" --explain "${id:0:6}" >"$WORK/explain.txt" 2>&1 ||
+  fail "--explain ${id:0:6} failed: $(cat "$WORK/explain.txt")"
+grep -q "^cluster $id  oops: kernel BUG$" "$WORK/explain.txt" || fail "--explain: $(head -2 "$WORK/explain.txt")"
+grep -q '^  used      skb_release_data$' "$WORK/explain.txt" || fail "--explain: skb_release_data not used"
+grep -q '^  skipped   __slab_free  (allocator' "$WORK/explain.txt" ||
+  fail "--explain: __slab_free not skipped as an allocator: $(grep slab "$WORK/explain.txt")"
+[[ $(grep -c '^event from .*, release ' "$WORK/explain.txt") -eq 2 ]] ||
+  fail "--explain: want the earliest event of each of the 2 releases"
+rc=0
+"$NCXDP" triage "$WORK/storm.pcap" --explain 0000000000zz >/dev/null 2>"$WORK/explain.err" || rc=$?
+[[ $rc -eq 1 ]] && grep -q "no cluster with that id" "$WORK/explain.err" ||
+  fail "--explain of an unknown id: exit $rc, $(cat "$WORK/explain.err")"
+log "OK: skipped frames in the text report, --explain"
+
 # --- C: oopses without panics ---
 "$STORM" send --pcap "$WORK/oops.pcap" --dst 10.199.1.1 --hosts 3000 --scenario oops --bugs 3 \
   --manifest "$WORK/oops.manifest.json" --quiet 2>"$WORK/oops.err" || fail "ncxdp-storm send failed: $(cat "$WORK/oops.err")"

@@ -112,6 +112,24 @@ Event makeEvent(std::uint32_t host, std::string fn, std::uint64_t us) {
   return e;
 }
 
+// Notes are built for the first event and the first of each other release only, and at most
+// ClusterReport::kExplainedEvents of them: a storm of one bug does not build them per host.
+TEST(ClustererTest, ExplainsTheFirstEventOfEachReleaseUpToTheCap) {
+  Clusterer c;
+  for (std::uint32_t h = 0; h < 200; ++h) c.onEvent(makeEvent(h, "same_fn", kT0 + h));
+  const TriageReport r = c.report();
+  ASSERT_EQ(r.clusters.size(), 1u);
+  const auto& ex = r.clusters[0].explained;
+  ASSERT_EQ(ex.size(), ClusterReport::kExplainedEvents);
+  EXPECT_EQ(ex[0].host, testSource(0).toString());
+  EXPECT_EQ(ex[0].release, "6.1.0-0");
+  EXPECT_EQ(ex[1].release, "6.1.0-1");
+  EXPECT_EQ(ex[2].release, "6.1.0-2");
+  ASSERT_EQ(ex[0].notes.size(), 1u);
+  EXPECT_EQ(ex[0].notes[0].frame, "same_fn");
+  EXPECT_TRUE(ex[0].notes[0].why.empty());
+}
+
 TEST(ClustererTest, BoundsHoldAndOverflowIsCounted) {
   ClusterConfig config;
   config.maxClusters = 3;

@@ -74,6 +74,7 @@ MetricsSnapshot attachSnapshot() {
     lane.stats.decoder.msgidMissing = q;
     lane.stats.sources = 4;
     lane.hasSocketStats = true;
+    lane.umemBytes = std::uint64_t(64) << 20;
     lane.xsk.rxRingFull = 7 * q;
     lane.xsk.fillRingEmpty = 1;
     lane.xsk.rxDropped = 1 + q;  // the fill-ring-empty drop is counted here too
@@ -118,6 +119,7 @@ TEST(ReceiverMetrics, SumsLanesAndNamesEveryStageOfLoss) {
   EXPECT_EQ(value(f, "ncxdp_xsk_dropped_frames_total", {{"queue", "3"}, {"reason", "rx_ring_full"}}), 21);
   EXPECT_EQ(value(f, "ncxdp_xsk_dropped_frames_total", {{"queue", "3"}, {"reason", "other"}}), 3);
   EXPECT_EQ(value(f, "ncxdp_xsk_dropped_frames_total", {{"queue", "0"}, {"reason", "other"}}), 0);
+  EXPECT_EQ(value(f, "ncxdp_xsk_umem_bytes", {{"queue", "3"}}), 64 << 20);
   EXPECT_EQ(value(f, "ncxdp_ring_used_bytes", {{"ring", "0"}}), 4096);
   EXPECT_EQ(value(f, "ncxdp_ring_dropped_records_total", {{"ring", "0"}, {"reason", "full"}}), 2);
   EXPECT_EQ(value(f, "ncxdp_ring_dropped_records_total", {{"ring", "0"}, {"reason", "oversize"}}), 1);

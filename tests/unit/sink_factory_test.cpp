@@ -64,12 +64,14 @@ TEST(SinkFactoryTest, BuildsEachKind) {
 
 TEST(SinkFactoryTest, ErrorsNameTheSpecAndTheFix) {
   EXPECT_EQ(errorOf("foo"),
-            "--out 'foo': unknown sink type 'foo' (expected text, jsonl:PATH, dir:PATH or nats://HOST:PORT)");
+            "--out 'foo': unknown sink type 'foo' (expected text, jsonl:PATH, dir:PATH, nats://HOST:PORT or "
+            "syslog://HOST[:PORT])");
   EXPECT_EQ(errorOf("json:/tmp/x"),
-            "--out 'json:/tmp/x': unknown sink type 'json' (expected text, jsonl:PATH, dir:PATH or "
-            "nats://HOST:PORT)");
+            "--out 'json:/tmp/x': unknown sink type 'json' (expected text, jsonl:PATH, dir:PATH, "
+            "nats://HOST:PORT or syslog://HOST[:PORT])");
   EXPECT_EQ(errorOf(""),
-            "--out '': unknown sink type '' (expected text, jsonl:PATH, dir:PATH or nats://HOST:PORT)");
+            "--out '': unknown sink type '' (expected text, jsonl:PATH, dir:PATH, nats://HOST:PORT or "
+            "syslog://HOST[:PORT])");
   EXPECT_EQ(errorOf("jsonl"), "--out 'jsonl': missing PATH (use jsonl:PATH, or jsonl:- for stdout)");
   EXPECT_EQ(errorOf("jsonl:"), "--out 'jsonl:': missing PATH (use jsonl:PATH, or jsonl:- for stdout)");
   EXPECT_EQ(errorOf("dir:"), "--out 'dir:': missing PATH (use dir:PATH)");

@@ -131,5 +131,55 @@ TEST(TriageReportTest, EmptyReport) {
   EXPECT_TRUE(j["clusters"].empty());
 }
 
+// Why events share a cluster: the first event of each release with every frame looked at, in the
+// text (one "skipped" line per reason), --explain, JSON and HTML.
+TEST(TriageReportTest, ExplainsUsedAndSkippedFramesPerRelease) {
+  const TriageReport r = sampleReport();
+  const ClusterReport& null = r.clusters.at(0);
+  ASSERT_EQ(null.cls, "kernel NULL pointer dereference");
+  ASSERT_EQ(null.explained.size(), 2u) << "one event per release";
+  EXPECT_EQ(null.explained[0].release, "6.1.0-56-amd64");
+  EXPECT_EQ(null.explained[0].host, "10.0.0.0:6665");
+  EXPECT_EQ(null.explained[1].release, "6.12.117+deb12-amd64");
+  for (const ExplainedEvent& e : null.explained) {
+    std::vector<std::string> used;
+    bool vfsSkipped = false;
+    for (const FrameNote& n : e.notes) {
+      if (n.why.empty()) used.push_back(n.frame);
+      if (n.frame == "vfs_write") vfsSkipped = n.why == "beyond --frames";
+    }
+    EXPECT_EQ(used, null.frames) << "the used frames are the signature's, on every release";
+    EXPECT_TRUE(vfsSkipped);
+  }
+
+  const std::string text = TextReport::render(r);
+  EXPECT_NE(text.find("            proc_reg_write\n"
+                      "  skipped   vfs_write, ksys_write, do_syscall_64, entry_SYSCALL_64_after_hwframe: "
+                      "beyond --frames\n"),
+            std::string::npos)
+      << text;
+
+  const std::string why = TextReport::explain(null, r.topFrames);
+  EXPECT_NE(why.find("cluster " + null.id), std::string::npos);
+  EXPECT_NE(why.find("  signature " + null.signature), std::string::npos);
+  EXPECT_NE(why.find("event from 10.0.0.0:6665, release 6.1.0-56-amd64\n  used      crashme_null [ncxdp_crashme]\n"),
+            std::string::npos)
+      << why;
+  EXPECT_NE(why.find("event from 10.0.0.1:6665, release 6.12.117+deb12-amd64\n"), std::string::npos) << why;
+  EXPECT_NE(why.find("  skipped   vfs_write  (beyond --frames)\n"), std::string::npos) << why;
+
+  const auto j = nlohmann::json::parse(JsonReport::render(r));
+  const auto& ex = j["clusters"][0]["explained"];
+  ASSERT_EQ(ex.size(), 2u);
+  EXPECT_EQ(ex[0]["release"], "6.1.0-56-amd64");
+  EXPECT_EQ(ex[0]["frames"][0]["frame"], "crashme_null [ncxdp_crashme]");
+  EXPECT_EQ(ex[0]["frames"][0]["used"], true);
+  EXPECT_TRUE(ex[0]["frames"][0]["why"].is_null());
+
+  const std::string html = HtmlReport::render(r);
+  EXPECT_NE(html.find("why these frames"), std::string::npos);
+  EXPECT_NE(html.find("vfs_write &mdash; beyond --frames"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ncxdp

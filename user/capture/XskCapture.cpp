@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -287,6 +288,10 @@ XskStats XskCapture::socketStats(std::size_t lane) const {
   return workers_[lane]->socket->stats();
 }
 
+std::uint64_t XskCapture::umemBytes(std::size_t lane) const {
+  return std::uint64_t(workers_[lane]->socket->umem().frames()) * Umem::kFrameBytes;
+}
+
 XskLiveStats XskCapture::liveStats() const {
   XskLiveStats out;
   for (const auto& w : workers_) {
@@ -345,10 +350,16 @@ std::uint32_t XskCapture::copyBatch(Worker& w, bool waitForRoom) {
   std::uint32_t rxIndex = 0;
   const std::uint32_t n = xsk_ring_cons__peek(&rx, kBatch, &rxIndex);
   if (n == 0) return 0;
-  // Every frame is either in the fill ring, in the RX ring or in this batch, and the fill ring
-  // has a slot per frame, so this reservation cannot fail.
+  // Every frame is either in the fill ring, held by the kernel, in the RX ring or in this batch,
+  // and the fill ring has a slot per frame, so there is always room to give this batch back.
+  // xsk_ring_prod__reserve is all-or-nothing: a shortfall returns 0, which would lose the whole
+  // batch's frames for good and starve the queue, so it means the frame accounting is broken.
   std::uint32_t fillIndex = 0;
-  const std::uint32_t reserved = xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex);
+  if (xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex) != n) [[unlikely]] {
+    std::fprintf(stderr, "ncxdp: fill ring of queue %u has no room for %u returned frames (bug)\n",
+                 socket.queue(), n);
+    std::abort();
+  }
   const std::uint64_t nowUs = realtimeUs();
   for (std::uint32_t i = 0; i < n; ++i) {
     const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, rxIndex + i);
@@ -377,10 +388,9 @@ std::uint32_t XskCapture::copyBatch(Worker& w, bool waitForRoom) {
         bump(w.notUdp);
         break;
     }
-    if (i < reserved)
-      *xsk_ring_prod__fill_addr(&umem.fill(), fillIndex + i) = xsk_umem__extract_addr(desc->addr);
+    *xsk_ring_prod__fill_addr(&umem.fill(), fillIndex + i) = xsk_umem__extract_addr(desc->addr);
   }
-  xsk_ring_prod__submit(&umem.fill(), reserved);
+  xsk_ring_prod__submit(&umem.fill(), n);
   xsk_ring_cons__release(&rx, n);
   w.burst.publish();
   return n;

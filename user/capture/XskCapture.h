@@ -35,9 +35,11 @@ struct AttachConfig {
   std::vector<std::uint32_t> queues;   // receive queues to capture; empty: all of them
   XdpMode mode = XdpMode::Auto;
   XskBindMode bind = XskBindMode::Auto;
-  // RX and fill ring slots (and UMEM frames, 2 KiB each) per socket. 2048 overflows in bursts;
-  // 8192 holds ~8 ms at 1 Mpps while the capture thread is descheduled (16 MiB of UMEM).
-  std::uint32_t ringSize = 8192;
+  // RX and fill ring slots (and UMEM frames, 2 KiB each) per socket. They cover the time the
+  // capture thread is descheduled: with SCHED_OTHER on two busy cores that is tens of ms in a
+  // storm, and 8192 (~16 ms at 500 kpps) ran dry ("fill ring empty", ~40,000 frames per
+  // 1,000,000-datagram storm). 32768 holds ~65 ms at 500 kpps (64 MiB of UMEM per queue).
+  std::uint32_t ringSize = 32768;
   // Burst buffer memory over all queues, split evenly (each share rounded down to a power of
   // two). 64 MiB holds ~400,000 datagrams of 100 bytes: more than `listen`'s 64 MiB socket
   // buffer, which is charged ~1 KiB per small datagram.
@@ -87,6 +89,8 @@ class XskCapture : public LiveCapture {
   std::uint32_t laneId(std::size_t lane) const override;
   // Any thread: the kernel's XDP_STATISTICS of lane i's socket.
   XskStats socketStats(std::size_t lane) const;
+  // Packet memory (UMEM) of one lane's socket: --xsk-ring frames of 2 KiB.
+  std::uint64_t umemBytes(std::size_t lane) const;
 
   XskLiveStats liveStats() const;
   XdpCounters programCounters() const { return program_.counters(); }

@@ -45,7 +45,8 @@ void addCommon(CLI::App& sub, Common& c) {
   sub.add_option(
          "-o,--out", c.outputs,
          "Output, repeatable: text (stdout), jsonl:PATH (jsonl:- is stdout), dir:PATH (one file per sender), "
-         "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P&replicas=N&spill=PATH...] (JetStream)")
+         "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P&replicas=N&spill=PATH...] (JetStream), "
+         "syslog://HOST[:PORT][?proto=udp|tcp|tls...] (RFC 5424)")
       ->capture_default_str()
       ->type_name("SPEC");
   sub.add_option("--line-timeout", c.lineTimeoutMs,
@@ -115,6 +116,11 @@ CLI::App* addTriage(CLI::App& app, TriageCommandOptions& t, std::vector<int>& po
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
       ->type_name("N");
   sub->add_flag("-v,--verbose", t.verbose, "Print what was read from each input");
+  sub->add_option("--explain", t.explain,
+                  "Explain one cluster (its id from the report, or a prefix): every frame of its "
+                  "events, used in the signature or skipped and why")
+      ->type_name("CLUSTER")
+      ->excludes("--json");
   return sub;
 }
 
@@ -219,7 +225,8 @@ int parseOptions(int argc, char** argv, Options& out) {
   attach->add_flag("--copy", copy, "AF_XDP copy mode")->excludes(zcFlag);
   attach
       ->add_option("--xsk-ring", out.attach.ringSize,
-                   "AF_XDP RX and fill ring slots per queue (a power of two)")
+                   "AF_XDP RX and fill ring slots per queue (a power of two); each is a 2 KiB UMEM "
+                   "frame, so the default pins 64 MiB per queue")
       ->capture_default_str()
       ->check(CLI::Range(std::uint32_t(64), std::uint32_t(1) << 16))
       ->check([](const std::string& text) -> std::string {
@@ -257,6 +264,29 @@ int parseOptions(int argc, char** argv, Options& out) {
                  "Keep waiting for new records (default: exit when caught up)");
   tail->add_flag("--json", out.tail.json, "JSON lines (the jsonl format) instead of text");
 
+  CLI::App* senderConfig = app.add_subcommand(
+      "sender-config",
+      "Print what senders need to send their kernel log here: the netconsole= parameter, the configfs "
+      "commands, ncxdp_tx targets= and the loglevel advice");
+  senderConfig
+      ->add_option("--iface", out.senderConfig.iface,
+                   "The interface senders reach this receiver on (default: the default route's)")
+      ->type_name("IFACE");
+  senderConfig->add_option("--port", out.senderConfig.port, "The UDP port ncxdp listens on")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535))
+      ->type_name("PORT");
+  senderConfig
+      ->add_option("--address", out.senderConfig.address,
+                   "The address senders send to (default: the interface's first IPv4, else global IPv6)")
+      ->type_name("ADDR");
+  senderConfig
+      ->add_option("--sender-iface", out.senderConfig.senderIface, "The senders' interface name in their config")
+      ->capture_default_str()
+      ->type_name("NAME");
+  senderConfig->add_flag("--param-only", out.senderConfig.paramOnly,
+                         "Print only the netconsole= value (for scripts)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -271,12 +301,14 @@ int parseOptions(int argc, char** argv, Options& out) {
                           : attach->parsed() ? attach
                           : triage->parsed() ? triage
                           : tail->parsed()   ? tail
-                                             : nullptr;
+                          : senderConfig->parsed() ? senderConfig
+                                                   : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
       // CLI11 would say "A subcommand is required", which hides the typo.
       std::fprintf(
           stderr,
-          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage or tail; try --help)\n",
+          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage, tail or sender-config; try "
+          "--help)\n",
           argv[1]);
       return kUsageError;
     }
@@ -287,6 +319,10 @@ int parseOptions(int argc, char** argv, Options& out) {
 
   if (tail->parsed()) {
     out.command = Command::Tail;
+    return -1;
+  }
+  if (senderConfig->parsed()) {
+    out.command = Command::SenderConfig;
     return -1;
   }
   out.command = listen->parsed()   ? Command::Listen

@@ -9,12 +9,13 @@
 #include "capture/PcapReplay.h"
 #include "capture/SocketListener.h"
 #include "capture/XskCapture.h"
+#include "cli/SenderConfig.h"
 #include "cli/TriageCommand.h"
 #include "decode/Decoder.h"
 
 namespace ncxdp {
 
-enum class Command { Listen, Replay, Attach, Triage, Tail };
+enum class Command { Listen, Replay, Attach, Triage, Tail, SenderConfig };
 
 // ncxdp tail: read records back from a NATS JetStream stream (user/nats/NatsReader.h).
 struct TailOptions {
@@ -42,6 +43,7 @@ struct Options {
   std::size_t metricsSources = 0;  // per-source series exported at most (0: none)
   TriageCommandOptions triage;     // `ncxdp triage`
   TailOptions tail;                // `ncxdp tail`
+  SenderConfigOptions senderConfig;  // `ncxdp sender-config`
   bool liveTriage = false;         // --triage on listen/replay/attach
   std::string triageReport;        // --triage-report FILE: the JSON report at exit
 
@@ -58,6 +60,8 @@ struct Options {
         return "triage";
       case Command::Tail:
         return "tail";
+      case Command::SenderConfig:
+        return "sender-config";
     }
     return "ncxdp";
   }

@@ -7,6 +7,7 @@
 #include "sink/DirSink.h"
 #include "sink/JsonlSink.h"
 #include "sink/Sink.h"
+#include "syslog/SyslogSink.h"
 #include "sink/TextSink.h"
 
 namespace ncxdp {
@@ -38,9 +39,16 @@ std::unique_ptr<Sink> makeSink(std::string_view spec) {
       throw fail(e.what());
     }
   }
+  if (type == "syslog") {
+    try {
+      return std::make_unique<SyslogSink>(parseSyslogSpec(spec));
+    } catch (const std::runtime_error& e) {
+      throw fail(e.what());
+    }
+  }
   if (type == "text") throw fail("the text sink takes no argument (use --out text)");
   throw fail("unknown sink type '" + std::string(type) +
-             "' (expected text, jsonl:PATH, dir:PATH or nats://HOST:PORT)");
+             "' (expected text, jsonl:PATH, dir:PATH, nats://HOST:PORT or syslog://HOST[:PORT])");
 }
 
 }  // namespace ncxdp

@@ -205,6 +205,38 @@ void TriageCommand::readInput(const std::string& spec, const TriageCommandOption
   readJsonl(in, spec, out, stats);
 }
 
+namespace {
+
+// `--explain ID`: the one cluster whose id starts with ID. The id is what the text report's first
+// column shows; a prefix saves typing twelve hex digits, but must not be ambiguous.
+int explain(const TriageReport& report, const TriageCommandOptions& options) {
+  std::vector<const ClusterReport*> found;
+  for (const ClusterReport& c : report.clusters)
+    if (c.id.rfind(options.explain, 0) == 0) found.push_back(&c);
+  if (found.empty()) {
+    std::fprintf(stderr,
+                 "ncxdp triage: --explain %s: no cluster with that id among the %llu found (ids are in "
+                 "the 'cluster' column of the report)\n",
+                 options.explain.c_str(), (unsigned long long)report.clusterCount);
+    return 1;
+  }
+  if (found.size() > 1) {
+    std::fprintf(stderr, "ncxdp triage: --explain %s: %zu clusters start with it (", options.explain.c_str(),
+                 found.size());
+    for (std::size_t i = 0; i < found.size() && i < 5; ++i)
+      std::fprintf(stderr, "%s%s", i == 0 ? "" : ", ", found[i]->id.c_str());
+    std::fprintf(stderr, "%s); give more digits\n", found.size() > 5 ? ", ..." : "");
+    return 1;
+  }
+  if (const int err = writeAll(1, TextReport::explain(*found.front(), report.topFrames)); err != 0) {
+    std::fprintf(stderr, "ncxdp triage: writing to stdout: %s\n", errorText(err).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 int TriageCommand::run(const TriageCommandOptions& options) {
   Triage triage(options.triage);
   TriageInputStats stats;
@@ -240,6 +272,7 @@ int TriageCommand::run(const TriageCommandOptions& options) {
                  (unsigned long long)stats.skippedFiles);
 
   const TriageReport full = triage.report();
+  if (!options.explain.empty()) return explain(full, options);
   const TriageReport listed = options.top == 0 ? full : triage.report(options.top);
   const std::string text = options.json ? JsonReport::render(full) : TextReport::render(listed);
   if (const int err = writeAll(1, text); err != 0) {

@@ -25,6 +25,7 @@ struct TriageCommandOptions {
   DecoderConfig decoder;             // pcap decoding
   TriageConfig triage;
   bool verbose = false;
+  std::string explain;  // --explain ID: only this cluster, every frame with why it was used or not
 };
 
 struct TriageInputStats {

@@ -342,6 +342,7 @@ int main(int argc, char** argv) {
   ncxdp::Options opts;
   if (int rc = ncxdp::parseOptions(argc, argv, opts); rc >= 0) return rc;
   if (opts.command == ncxdp::Command::Tail) return ncxdp::runTail(opts.tail);
+  if (opts.command == ncxdp::Command::SenderConfig) return ncxdp::SenderConfig::run(opts.senderConfig);
   try {
     return ncxdp::run(opts);
   } catch (const std::exception& e) {

@@ -80,6 +80,14 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
     for (const auto& [reason, value] : reasons)
       MetricFamilies::sample(xsk, {{"queue", queue}, {"reason", reason}}, double(value));
   }
+  bool anyUmem = false;
+  for (const LaneMetrics& lane : s.lanes) anyUmem = anyUmem || lane.umemBytes != 0;
+  if (!anyUmem) return;
+  MetricFamily& umem = f.gauge("ncxdp_xsk_umem_bytes",
+                               "Packet memory (UMEM) of each queue's AF_XDP socket: --xsk-ring frames of 2 KiB, "
+                               "pinned for the kernel to receive into");
+  for (const LaneMetrics& lane : s.lanes)
+    if (lane.umemBytes != 0) MetricFamilies::sample(umem, {{"queue", std::to_string(lane.queue)}}, double(lane.umemBytes));
 }
 
 // attach: what waits between each queue's capture thread and its decoder, and what did not fit.
@@ -342,6 +350,7 @@ MetricsSnapshot ReceiverMetrics::snapshot() const {
     if (xsk_ != nullptr) {
       m.hasSocketStats = true;
       m.xsk = xsk_->socketStats(i);
+      m.umemBytes = xsk_->umemBytes(i);
       m.hasBurstBuffer = true;
       m.burst = xsk_->burstStats(i);
     }

@@ -20,6 +20,9 @@ constexpr std::size_t kBatch = 256;
 constexpr auto kFlushInterval = std::chrono::milliseconds(100);
 // Backstop for the sleep handshake, and the longest a SIGHUP waits on an idle pipeline.
 constexpr auto kIdleWait = std::chrono::milliseconds(100);
+// Outputs to a server change state with no record passing (connection lost, backlog sent): while
+// idle, their counters are refreshed this often, so /metrics never shows a stale connection.
+constexpr auto kIdleRefresh = std::chrono::milliseconds(1000);
 
 }  // namespace
 
@@ -177,6 +180,9 @@ void Pipeline::run() {
     if (dirty && (moved == 0 || now - lastFlush >= kFlushInterval)) {
       flushSinks();
       dirty = false;
+      lastFlush = now;
+    } else if (moved == 0 && now - lastFlush >= kIdleRefresh) {
+      flushSinks();
       lastFlush = now;
     }
     if (moved != 0) continue;

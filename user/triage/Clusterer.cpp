@@ -104,6 +104,7 @@ void Clusterer::onEvent(const Event& event) {
     clusterIndex_.emplace(c.key, index);
   }
   Cluster& c = clusters_[index];
+  explain(c, event);
   ++c.events;
   c.firstUs = std::min(c.firstUs, event.firstUs);
   c.lastUs = std::max(c.lastUs, event.firstUs);
@@ -121,6 +122,44 @@ void Clusterer::onEvent(const Event& event) {
     c.releases.push_back({event.release, 1});
   else
     ++c.otherReleaseEvents;
+}
+
+// The earliest event of each release is explained, for the earliest kExplainedEvents releases.
+// Earliest, not first read: a dir: folder and a pcap of the same storm give the same report. In
+// time order a storm of one bug builds its notes a handful of times, not once per host.
+void Clusterer::explain(Cluster& c, const Event& event) {
+  std::string host;  // only built when needed: most events of a storm return at the first test
+  auto hostName = [&]() -> const std::string& {
+    if (host.empty()) host = event.src.toString();
+    return host;
+  };
+  auto earlier = [&](const ExplainedEvent& e) {
+    return event.firstUs != e.firstUs ? event.firstUs < e.firstUs : hostName() < e.host;
+  };
+  ExplainedEvent* slot = nullptr;
+  for (ExplainedEvent& e : c.explained)
+    if (e.release == event.release) {
+      if (!earlier(e)) return;
+      slot = &e;
+    }
+  if (slot == nullptr) {
+    if (c.explained.size() < ClusterReport::kExplainedEvents) {
+      slot = &c.explained.emplace_back();
+    } else {
+      slot = &*std::max_element(c.explained.begin(), c.explained.end(),
+                                [](const ExplainedEvent& a, const ExplainedEvent& b) {
+                                  return a.firstUs != b.firstUs ? a.firstUs < b.firstUs : a.host < b.host;
+                                });
+      if (!earlier(*slot)) return;
+    }
+  }
+  slot->firstUs = event.firstUs;
+  slot->host = hostName();
+  slot->release = event.release;
+  Signature::build(event, config_.topFrames, key_, frames_, &slot->notes);
+  std::sort(c.explained.begin(), c.explained.end(), [](const ExplainedEvent& a, const ExplainedEvent& b) {
+    return a.firstUs != b.firstUs ? a.firstUs < b.firstUs : a.host < b.host;
+  });
 }
 
 TriageReport Clusterer::report(std::size_t top) const {
@@ -167,6 +206,7 @@ TriageReport Clusterer::report(std::size_t top) const {
     out.firstUs = c->firstUs;
     out.lastUs = c->lastUs;
     for (const auto& [us, h] : c->examples) out.exampleHosts.push_back(hosts_[h].src.toString());
+    out.explained = c->explained;
   }
   for (const Cluster& c : clusters_) {
     if (r.firstEventUs == 0 || c.firstUs < r.firstEventUs) r.firstEventUs = c.firstUs;

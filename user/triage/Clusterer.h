@@ -74,6 +74,7 @@ class Clusterer final : public EventHandler {
     // The earliest hosts (by first event of this cluster), sorted: independent of the order in
     // which inputs are read and reports end.
     std::vector<std::pair<std::uint64_t, std::uint32_t>> examples;
+    std::vector<ExplainedEvent> explained;  // see ClusterReport::explained
   };
   // Heterogeneous lookup: find a cluster by the key in a reused buffer without a std::string.
   struct KeyHash {
@@ -83,6 +84,7 @@ class Clusterer final : public EventHandler {
 
   std::uint32_t hostOf(const Source& src);
   void noteExample(Cluster& c, std::uint32_t host, std::uint64_t us) const;
+  void explain(Cluster& c, const Event& event);
   void addToTimeline(std::uint64_t us, std::int64_t delta);
 
   ClusterConfig config_;

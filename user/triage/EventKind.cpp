@@ -12,10 +12,4 @@ std::string_view kindName(EventKind kind) {
   return kNames[static_cast<std::size_t>(kind)];
 }
 
-std::optional<EventKind> kindFromName(std::string_view name) {
-  for (std::size_t i = 0; i < kNames.size(); ++i)
-    if (kNames[i] == name) return kAllEventKinds[i];
-  return std::nullopt;
-}
-
 }  // namespace ncxdp

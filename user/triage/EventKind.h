@@ -5,7 +5,6 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <optional>
 #include <string_view>
 
 namespace ncxdp {
@@ -28,7 +27,6 @@ inline constexpr std::size_t kEventKindCount = 10;
 // "panic", "oops", "bug", "warning", "soft_lockup", "hard_lockup", "hung_task", "rcu_stall",
 // "oom_kill", "machine_check".
 std::string_view kindName(EventKind kind);
-std::optional<EventKind> kindFromName(std::string_view name);
 
 // Every kind, in enum order (for tables indexed by kind).
 inline constexpr std::array<EventKind, kEventKindCount> kAllEventKinds = {

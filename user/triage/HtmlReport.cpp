@@ -29,6 +29,8 @@ table.clusters th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .frames, .mono { font-family: ui-monospace, monospace; font-size: 12px; }
 .kind { font-weight: 600; }
+details.why { color: #555; margin-top: 4px; } details.why summary { cursor: pointer; font-family: system-ui, sans-serif; }
+.skip { color: #888; }
 .k-panic, .k-oops, .k-machine_check { color: #b00; } .k-warning, .k-bug { color: #a60; }
 svg text { font: 11px system-ui, sans-serif; fill: #444; }
 )";
@@ -104,6 +106,34 @@ void appendChart(const TriageReport& r, std::string& out) {
 }
 
 }  // namespace
+
+// Under the frames: every frame of the first event of each release the signature looked at, used
+// (bold) or skipped with the reason. Why events from different kernels and paths share a cluster.
+void HtmlReport::appendWhy(const ClusterReport& c, std::string& out) {
+  if (c.explained.empty()) return;
+  out += "<details class=\"why\"><summary>why these frames</summary>";
+  for (const ExplainedEvent& e : c.explained) {
+    out += "<div>";
+    appendText(e.host, out);
+    out += ", ";
+    appendText(e.release.empty() ? "unknown release" : e.release, out);
+    out += ":</div>";
+    for (const FrameNote& n : e.notes) {
+      if (n.why.empty()) {
+        out += "<b>";
+        appendText(n.frame, out);
+        out += "</b><br>";
+      } else {
+        out += "<span class=\"skip\">";
+        appendText(n.frame, out);
+        out += " &mdash; ";
+        appendText(n.why, out);
+        out += "</span><br>";
+      }
+    }
+  }
+  out += "</details>";
+}
 
 void HtmlReport::appendText(std::string_view s, std::string& out) {
   std::string escaped;
@@ -201,6 +231,7 @@ std::string HtmlReport::render(const TriageReport& r) {
       if (f != 0) out += "<br>";
       appendText(c.frames[f], out);
     }
+    appendWhy(c, out);
     out += "</td><td>";
     for (std::size_t k = 0; k < c.releases.size(); ++k) {
       if (k != 0) out += "<br>";

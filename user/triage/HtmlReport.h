@@ -15,6 +15,9 @@ class HtmlReport {
   // Escapes for HTML text and attribute values, after the text sink's escaping of control bytes,
   // invalid UTF-8 and bidi overrides (so wire bytes cannot reorder or hide what the page shows).
   static void appendText(std::string_view s, std::string& out);
+
+ private:
+  static void appendWhy(const ClusterReport& cluster, std::string& out);
 };
 
 }  // namespace ncxdp

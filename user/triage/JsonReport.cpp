@@ -62,6 +62,16 @@ std::string JsonReport::render(const TriageReport& r) {
     cj["last_seen"] = rfc3339(c.lastUs);
     cj["example_hosts"] = c.exampleHosts;
     cj["signature"] = c.signature;
+    Json explained = Json::array();
+    for (const ExplainedEvent& e : c.explained) {
+      Json frames = Json::array();
+      for (const FrameNote& n : e.notes)
+        frames.push_back({{"frame", n.frame}, {"used", n.why.empty()}, {"why", n.why.empty() ? Json(nullptr) : Json(n.why)}});
+      explained.push_back({{"host", e.host},
+                           {"release", e.release.empty() ? Json(nullptr) : Json(e.release)},
+                           {"frames", std::move(frames)}});
+    }
+    cj["explained"] = std::move(explained);
     clusters.push_back(std::move(cj));
   }
   j["clusters"] = std::move(clusters);

@@ -168,9 +168,6 @@ constexpr std::array<std::string_view, 53> kDetailPrefixes = {
     "Last Breaking-Event-Address:",
 };
 
-bool startsWith(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
 
 // "Oops: 0000 [#1] ...", "invalid opcode: 0000 [#1]", "general protection fault, probably for
 // non-canonical address 0xdead000000000100: 0000 [#4]", 6.12's "Oops: invalid opcode: 0000 [#1]",
@@ -189,10 +186,10 @@ std::string_view dieLineClass(std::string_view t) {
   if (at - h < 1 || h < 2 || t[h - 1] != ' ' || t[h - 2] != ':') return {};
   std::string_view cls = t.substr(0, h - 2);
   if (cls.size() >= 5 && cls.substr(cls.size() - 5) == ", sig") cls.remove_suffix(5);
-  if (startsWith(cls, "Internal error:")) cls.remove_prefix(15);
+  if (cls.starts_with("Internal error:")) cls.remove_prefix(15);
   cls = trim(cls);
   if (!cls.empty() && cls.front() == ':') cls = trim(cls.substr(1));
-  if (startsWith(cls, "Oops: ") && cls.size() > 6) cls.remove_prefix(6);
+  if (cls.starts_with("Oops: ") && cls.size() > 6) cls.remove_prefix(6);
   cls = cutAt(cls, {","});
   return cls.empty() ? std::string_view("Oops") : cls;
 }
@@ -201,7 +198,7 @@ std::string_view dieLineClass(std::string_view t) {
 std::string_view bugClass(std::string_view what) {
   // Sanitizer reports name the bug type after the tool: "KASAN: slab-use-after-free in f+0x1/0x2".
   for (std::string_view tool : {"KASAN: ", "KFENCE: ", "KCSAN: ", "KMSAN: ", "UBSAN: "})
-    if (startsWith(what, tool)) return cutAt(what, {" in ", " at ", ", "});
+    if (what.starts_with(tool)) return cutAt(what, {" in ", " at ", ", "});
   return cutAt(what, {": ", ", ", " in ", " at ", " on CPU", " - ", "!"});
 }
 
@@ -213,7 +210,7 @@ void trigger(ReportLine& out, EventKind kind, std::string_view cls) {
 
 // Everything after "BUG: " (and after "watchdog: BUG: ").
 void classifyBug(std::string_view what, ReportLine& out) {
-  if (startsWith(what, "soft lockup")) {
+  if (what.starts_with("soft lockup")) {
     trigger(out, EventKind::SoftLockup, "soft lockup");
     // "... stuck for 22s! [sh:111]"
     const std::size_t open = what.rfind('[');
@@ -222,12 +219,12 @@ void classifyBug(std::string_view what, ReportLine& out) {
       out.comm = what.substr(open + 1, colon - open - 1);
     return;
   }
-  if (startsWith(what, "kernel NULL pointer dereference") ||
-      startsWith(what, "unable to handle kernel NULL pointer dereference"))
+  if (what.starts_with("kernel NULL pointer dereference") ||
+      what.starts_with("unable to handle kernel NULL pointer dereference"))
     return trigger(out, EventKind::Oops, "kernel NULL pointer dereference");
-  if (startsWith(what, "unable to handle page fault"))
+  if (what.starts_with("unable to handle page fault"))
     return trigger(out, EventKind::Oops, "unable to handle page fault");
-  if (startsWith(what, "unable to handle kernel paging request"))
+  if (what.starts_with("unable to handle kernel paging request"))
     return trigger(out, EventKind::Oops, "unable to handle kernel paging request");
   trigger(out, EventKind::Bug, bugClass(what));
 }
@@ -236,8 +233,8 @@ void classifyWarning(std::string_view rest, ReportLine& out) {
   // "CPU: 0 PID: 97 at path/file.c:43 func+0xe/0x15 [module]": the site is a frame.
   // 2.6-3.x "WARNING: at lib/dma-debug.c:800 check_unmap+0x9c/0x67f()" (no CPU/PID, "()" after
   // the frame); 3.x-4.x add "CPU: 0 PID: 1 at"; ppc64 3.x prints only "WARNING: at file:line".
-  const std::size_t at = startsWith(rest, "at ") ? 0 : rest.find(" at ");
-  if ((startsWith(rest, "CPU: ") && at != std::string_view::npos) || at == 0) {
+  const std::size_t at = rest.starts_with("at ") ? 0 : rest.find(" at ");
+  if ((rest.starts_with("CPU: ") && at != std::string_view::npos) || at == 0) {
     std::string_view site = rest.substr(at == 0 ? 3 : at + 4);
     const std::size_t space = site.find(' ');
     out.site = trim(site.substr(0, space));
@@ -250,23 +247,23 @@ void classifyWarning(std::string_view rest, ReportLine& out) {
 }
 
 bool classifyMce(std::string_view rest, ReportLine& out) {
-  if (startsWith(rest, "[Hardware Error]: ")) rest.remove_prefix(18);
-  if (startsWith(rest, "CPU ")) {
+  if (rest.starts_with("[Hardware Error]: ")) rest.remove_prefix(18);
+  if (rest.starts_with("CPU ")) {
     const std::size_t colon = rest.find(": ");
     if (colon == std::string_view::npos) return false;
     const std::string_view what = rest.substr(colon + 2);
-    if (!startsWith(what, "Machine Check")) return false;
+    if (!what.starts_with("Machine Check")) return false;
     // "Machine Check Exception: 5 Bank 1: b200000000000000" (fatal) or "Machine Check: 0 Bank 4: ..."
     trigger(out, EventKind::MachineCheck, cutAt(what, {":"}));
     const std::size_t bank = what.find("Bank ");
     if (bank != std::string_view::npos) out.comm = cutAt(what.substr(bank), {":"});  // "Bank 1"
     return true;
   }
-  if (startsWith(rest, "Machine check events logged")) {
+  if (rest.starts_with("Machine check events logged")) {
     trigger(out, EventKind::MachineCheck, "Machine check events logged");
     return true;
   }
-  if (startsWith(rest, "Uncorrected hardware memory error")) {
+  if (rest.starts_with("Uncorrected hardware memory error")) {
     trigger(out, EventKind::MachineCheck, "Uncorrected hardware memory error");
     return true;
   }
@@ -298,70 +295,70 @@ ReportLine ReportLine::classify(std::string_view line) {
     }
   }
   if (t.front() == '-') {
-    if (startsWith(t, "---[ end trace")) {
+    if (t.starts_with("---[ end trace")) {
       out.type = LineType::EndTrace;
-    } else if (startsWith(t, "---[ end Kernel panic - not syncing: ")) {
+    } else if (t.starts_with("---[ end Kernel panic - not syncing: ")) {
       out.type = LineType::EndPanic;
       std::string_view msg = t.substr(37);
       if (msg.size() >= 5 && msg.substr(msg.size() - 5) == " ]---") msg.remove_suffix(5);
       out.text = trim(msg);
-    } else if (startsWith(t, "------------[ cut here ]")) {
+    } else if (t.starts_with("------------[ cut here ]")) {
       out.type = LineType::CutHere;
-    } else if (startsWith(t, "---[ ")) {
+    } else if (t.starts_with("---[ ")) {
       out.type = LineType::Detail;
     }
     return out;
   }
-  if (startsWith(t, "Kernel panic - not syncing: ")) {
+  if (t.starts_with("Kernel panic - not syncing: ")) {
     out.type = LineType::PanicLine;
     out.text = trim(t.substr(28));
     return out;
   }
-  if (startsWith(t, "WARNING: ")) {
+  if (t.starts_with("WARNING: ")) {
     classifyWarning(t.substr(9), out);
     return out;
   }
-  if (startsWith(t, "kernel BUG at ")) {
+  if (t.starts_with("kernel BUG at ")) {
     trigger(out, EventKind::Oops, "kernel BUG");
     out.site = cutAt(t.substr(14), {"!", " "});
     return out;
   }
   // arm32 and arm64 fault reports (all releases): the same classes as x86's "BUG: ..." lines.
-  if (startsWith(t, "Unable to handle kernel ")) {
+  if (t.starts_with("Unable to handle kernel ")) {
     const std::string_view what = t.substr(24);
-    if (startsWith(what, "NULL pointer dereference"))
+    if (what.starts_with("NULL pointer dereference"))
       trigger(out, EventKind::Oops, "kernel NULL pointer dereference");
-    else if (startsWith(what, "paging request"))
+    else if (what.starts_with("paging request"))
       trigger(out, EventKind::Oops, "unable to handle page fault");
     else
       trigger(out, EventKind::Oops, cutAt(t, {" at ", ","}));
     return out;
   }
   // arm32: "Unhandled fault: page domain fault (0x01b) at 0x00000e30", then "Internal error: : 1b".
-  if (startsWith(t, "Unhandled fault: ")) {
+  if (t.starts_with("Unhandled fault: ")) {
     trigger(out, EventKind::Oops, cutAt(t, {" (", " at "}));
     return out;
   }
   // Lockdep's headers on 2.6-4.x ("[ INFO: possible circular locking dependency detected ]",
   // "[ BUG: bad unlock balance detected! ]") are its WARNINGs of 4.x+; 5.7+ still prints
   // "[ BUG: Invalid wait context ]", a BUG.
-  if (t.size() > 12 && startsWith(t, "[ ") && t.back() == ']' && t[t.size() - 2] == ' ') {
+  if (t.size() > 12 && t.starts_with("[ ") && t.back() == ']' && t[t.size() - 2] == ' ') {
     const std::string_view inner = trim(t.substr(2, t.size() - 3));
-    if (startsWith(inner, "INFO: ") || startsWith(inner, "BUG: ")) {
+    if (inner.starts_with("INFO: ") || inner.starts_with("BUG: ")) {
       std::string_view cls = trim(inner.substr(inner.find(' ') + 1));
       while (!cls.empty() && (cls.back() == '!' || cls.back() == '.')) cls.remove_suffix(1);
-      trigger(out, startsWith(cls, "Invalid wait context") ? EventKind::Bug : EventKind::Warning, cls);
+      trigger(out, cls.starts_with("Invalid wait context") ? EventKind::Bug : EventKind::Warning, cls);
       out.lockdep = true;
       return out;
     }
   }
-  if (startsWith(t, "BUG: ")) {
+  if (t.starts_with("BUG: ")) {
     classifyBug(t.substr(5), out);
     return out;
   }
-  if (startsWith(t, "watchdog: ") || startsWith(t, "NMI watchdog: ")) {
+  if (t.starts_with("watchdog: ") || t.starts_with("NMI watchdog: ")) {
     const std::string_view rest = t.substr(t.find(": ") + 2);
-    if (startsWith(rest, "BUG: ")) {
+    if (rest.starts_with("BUG: ")) {
       classifyBug(rest.substr(5), out);
     } else if (rest.find("detected hard LOCKUP") != std::string_view::npos) {
       trigger(out, EventKind::HardLockup, "hard LOCKUP");
@@ -370,7 +367,7 @@ ReportLine ReportLine::classify(std::string_view line) {
     }
     return out;
   }
-  if (startsWith(t, "INFO: task ")) {
+  if (t.starts_with("INFO: task ")) {
     // "INFO: task sh:103 blocked for more than 2 seconds." (the name may contain ':' or spaces)
     const std::size_t blocked = t.find(" blocked for more than ");
     if (blocked != std::string_view::npos) {
@@ -394,8 +391,8 @@ ReportLine ReportLine::classify(std::string_view line) {
   }
   {
     std::string_view r = t;
-    if (startsWith(r, "rcu: ")) r.remove_prefix(5);
-    if (startsWith(r, "INFO: ") && r.find("stall") != std::string_view::npos) {
+    if (r.starts_with("rcu: ")) r.remove_prefix(5);
+    if (r.starts_with("INFO: ") && r.find("stall") != std::string_view::npos) {
       trigger(out, EventKind::RcuStall, cutAt(r.substr(6), {":", " {"}));
       return out;
     }
@@ -416,16 +413,16 @@ ReportLine ReportLine::classify(std::string_view line) {
     if (open != std::string_view::npos && close != std::string_view::npos) {
       out.type = LineType::OomKilled;
       out.comm = t.substr(open + 2, close - open - 2);
-      out.text = startsWith(t, "Memory cgroup") ? "memcg" : "global";
+      out.text = t.starts_with("Memory cgroup") ? "memcg" : "global";
       return out;
     }
   }
-  if (startsWith(t, "oom-kill:constraint=")) {
+  if (t.starts_with("oom-kill:constraint=")) {
     out.type = LineType::OomConstraint;
     out.text = cutAt(t.substr(20), {","});
     return out;
   }
-  if (startsWith(t, "mce: ")) {
+  if (t.starts_with("mce: ")) {
     if (!classifyMce(t.substr(5), out)) out.type = LineType::Detail;
     return out;
   }
@@ -434,19 +431,19 @@ ReportLine ReportLine::classify(std::string_view line) {
     out.text = cls;
     return out;
   }
-  if (startsWith(t, "CPU: ") && parseCpuHeader(t, out)) return out;
-  if (startsWith(t, "Tainted: ")) {
+  if (t.starts_with("CPU: ") && parseCpuHeader(t, out)) return out;
+  if (t.starts_with("Tainted: ")) {
     out.type = LineType::TaintLine;
     parseTaintTail(t.substr(9), out);
     return out;
   }
-  if (startsWith(t, "Not tainted ")) {
+  if (t.starts_with("Not tainted ")) {
     out.type = LineType::TaintLine;
     parseTaintTail(t.substr(12), out);
     out.taint = {};
     return out;
   }
-  if (startsWith(t, "task:")) {
+  if (t.starts_with("task:")) {
     out.type = LineType::TaskHeader;
     out.comm = cutAt(t.substr(5), {" "});
     return out;
@@ -458,7 +455,7 @@ ReportLine ReportLine::classify(std::string_view line) {
   // sym+0x1/0x2", ppc64 "NIP [c000000008068dfc] .sym+0x27c/0x390". A user-space RIP ("RIP:
   // 0033:0x47b7a0") and arm32's "pc : [<c019d604>]    lr : [<c018dcc8>]" have no symbol.
   for (std::string_view p : {"RIP: ", "EIP: ", "pc : ", "PC is at ", "NIP [", "IP: ", "EIP is at "}) {
-    if (!startsWith(t, p)) continue;
+    if (!t.starts_with(p)) continue;
     std::string_view rest = t.substr(p == "NIP [" ? 4 : p.size());
     if (rest.size() > 5 && rest[4] == ':' && isHex(rest[0])) rest.remove_prefix(5);
     out.hasFrame = StackFrame::parseLeading(rest, out.frame);
@@ -466,7 +463,7 @@ ReportLine ReportLine::classify(std::string_view line) {
     return out;
   }
   // 4.x printed its raw stack words with pr_cont, so "Call Trace:" can end a line of them.
-  if (t == "Call Trace:" || t == "Call trace:" || startsWith(t, "Backtrace:") ||
+  if (t == "Call Trace:" || t == "Call trace:" || t.starts_with("Backtrace:") ||
       (t.size() > 11 && t.substr(t.size() - 11) == "Call Trace:" && isHex(t[t.size() - 12]))) {
     out.type = LineType::CallTrace;
     return out;
@@ -480,12 +477,12 @@ ReportLine ReportLine::classify(std::string_view line) {
        {"Allocated by task ", "Freed by task ", "The buggy address belongs to",
         "Memory state around the buggy address", "Last potentially related work creation",
         "INFO: Allocated in ", "INFO: Freed in ", "Allocated:", "Freed:"}) {
-    if (startsWith(t, p)) {
+    if (t.starts_with(p)) {
       out.type = LineType::SectionEnd;
       return out;
     }
   }
-  if (startsWith(t, "last function: ")) {  // "BUG: workqueue leaked lock or atomic", all releases
+  if (t.starts_with("last function: ")) {  // "BUG: workqueue leaked lock or atomic", all releases
     out.type = LineType::Hint;
     out.text = cutAt(t.substr(15), {" "});
     return out;
@@ -500,12 +497,12 @@ ReportLine ReportLine::classify(std::string_view line) {
       return out;
     }
   }
-  if (startsWith(t, "Modules linked in:")) {
+  if (t.starts_with("Modules linked in:")) {
     out.type = LineType::Modules;
     out.text = trim(t.substr(18));
     return out;
   }
-  if (startsWith(t, "Linux version ")) {
+  if (t.starts_with("Linux version ")) {
     out.type = LineType::KernelVersion;
     out.text = cutAt(t.substr(14), {" "});
     return out;
@@ -531,7 +528,7 @@ ReportLine ReportLine::classify(std::string_view line) {
     return out;
   }
   for (std::string_view p : kDetailPrefixes) {
-    if (startsWith(t, p)) {
+    if (t.starts_with(p)) {
       out.type = LineType::Detail;
       return out;
     }

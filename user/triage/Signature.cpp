@@ -74,15 +74,15 @@ std::string_view namedDriver(std::string_view message) {
 // whichever task closed the cycle). Their callers differ between reports of one bug (seq_read vs
 // seq_lseek into the same seq_stop, two teardown paths into one WARN_ON).
 std::string_view firstFrameReason(const Event& event) {
-  if (!event.site.empty()) return "the WARNING/BUG site and first frame identify it";
+  if (!event.site.empty()) return "WARNING/BUG with a site: the first frame used identifies it";
   for (std::string_view lockdep :
        {"locking dependency detected", "lock order detected", "unlock balance detected",
         "recursive locking detected", "inconsistent lock state"})
-    if (event.cls.find(lockdep) != std::string::npos) return "lockdep: the locking function identifies it";
+    if (event.cls.find(lockdep) != std::string::npos) return "lockdep: the first frame used (the locking function) identifies it";
   // "BUG: using smp_processor_id() / __this_cpu_read() in preemptible code" (3.x-6.x): the
   // function that made the per-CPU access is the bug; traces are often cut ("...").
   if (event.cls.rfind("using ", 0) == 0 && event.cls.find("()") != std::string::npos)
-    return "the per-CPU access identifies it";
+    return "per-CPU access: the first frame used identifies it";
   return {};
 }
 

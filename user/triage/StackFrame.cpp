@@ -16,9 +16,6 @@ bool isSymbolChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_' || c == '.' || c == '$';
 }
 
-bool startsWith(std::string_view s, std::string_view p) {
-  return s.substr(0, p.size()) == p;
-}
 
 // Consumes "0x" + at least one hex digit from the front of s.
 bool takeHexNumber(std::string_view& s) {
@@ -95,7 +92,7 @@ bool takeSymbol(std::string_view& s, StackFrame& out, bool offsetOptional, bool&
 bool takeModule(std::string_view& s, StackFrame& out) {
   std::string_view t = s;
   skipBlanks(t);
-  if (t.empty() || t[0] != '[' || startsWith(t, "[inline]")) return true;
+  if (t.empty() || t[0] != '[' || t.starts_with("[inline]")) return true;
   const std::size_t close = t.find(']');
   if (close == std::string_view::npos) return false;
   std::string_view tag = t.substr(1, close - 1);
@@ -139,7 +136,7 @@ bool parseFrame(std::string_view s, StackFrame& out, bool leading) {
   bool hadOffset = false;
   if (!takeSymbol(s, out, true, hadOffset)) return false;
   if (leading) {
-    if (!hadOffset && !startsWith(s, " (")) return false;
+    if (!hadOffset && !s.starts_with(" (")) return false;
     takeModule(s, out);
     return true;
   }

@@ -27,7 +27,85 @@ void appendWire(std::string_view s, std::string& out) {
   TextFormat::appendEscaped(s, out);
 }
 
+// The frames of the first event the signature did not use, and why: what makes two traces that
+// differ there the same bug. One line per reason (consecutive frames skipped for the same reason
+// are listed together); the plumbing below the entry point is left to --explain.
+constexpr std::size_t kReasonsShown = 4;
+constexpr std::size_t kFramesPerReason = 4;
+
+void appendSkipped(const ClusterReport& c, std::string& out) {
+  if (c.explained.empty()) return;
+  const std::vector<FrameNote>& notes = c.explained.front().notes;
+  std::size_t lines = 0, hidden = 0;
+  for (std::size_t i = 0; i < notes.size();) {
+    const std::string& why = notes[i].why;
+    std::size_t j = i;
+    while (j < notes.size() && notes[j].why == why) ++j;
+    if (!why.empty()) {
+      if (lines == kReasonsShown || why == "below the entry point") {
+        hidden += j - i;
+      } else {
+        out += lines == 0 ? "  skipped   " : "            ";
+        for (std::size_t k = i; k < j && k < i + kFramesPerReason; ++k) {
+          if (k != i) out += ", ";
+          appendWire(notes[k].frame, out);
+        }
+        if (j - i > kFramesPerReason) appendf(out, " (+%zu)", j - i - kFramesPerReason);
+        out += ": ";
+        out += why;
+        out += '\n';
+        ++lines;
+      }
+    }
+    i = j;
+  }
+  if (hidden != 0)
+    appendf(out, "            (%zu more frames not used; --explain %s lists them)\n", hidden, c.id.c_str());
+}
+
 }  // namespace
+
+std::string TextReport::explain(const ClusterReport& c, std::size_t topFrames) {
+  std::string out;
+  appendf(out, "cluster %s  %s", c.id.c_str(), std::string(kindName(c.kind)).c_str());
+  if (!c.cls.empty()) {
+    out += ": ";
+    appendWire(c.cls, out);
+  }
+  appendf(out, "\n  hosts     %llu (%llu panicked), %llu events\n", (unsigned long long)c.hosts,
+          (unsigned long long)c.hostsPanicked, (unsigned long long)c.events);
+  out += "  signature ";
+  appendWire(c.signature, out);
+  out +=
+      "\n\nEvents share this cluster when their signature is the same: the kind, the class (numbers\n"
+      "masked) and the first ";
+  out += std::to_string(topFrames);
+  out +=
+      " frames that identify the bug. Frames that only say how the bug was\n"
+      "reached (entry code, scheduler, locks, allocators, sanitizers, the watchdog's interrupt)\n"
+      "are skipped.\n";
+  for (const ExplainedEvent& e : c.explained) {
+    out += "\nevent from ";
+    out += e.host;
+    out += ", release ";
+    appendWire(e.release.empty() ? "unknown" : e.release, out);
+    out += '\n';
+    if (e.notes.empty()) out += "  (no call trace: the signature uses what the report names)\n";
+    for (const FrameNote& n : e.notes) {
+      out += n.why.empty() ? "  used      " : "  skipped   ";
+      appendWire(n.frame, out);
+      if (!n.why.empty()) {
+        out += "  (";
+        out += n.why;
+        out += ')';
+      }
+      out += '\n';
+    }
+  }
+  if (c.explained.size() > 1)
+    out += "\nThe events above come from different releases; their used frames agree.\n";
+  return out;
+}
 
 std::string TextReport::render(const TriageReport& r, const TextReportOptions& options) {
   std::string out;
@@ -105,6 +183,7 @@ std::string TextReport::render(const TriageReport& r, const TextReportOptions& o
       appendWire(c.frames[f], out);
       out += '\n';
     }
+    appendSkipped(c, out);
     out += "  releases  ";
     for (std::size_t k = 0; k < c.releases.size(); ++k) {
       if (k != 0) out += ", ";

@@ -18,6 +18,9 @@ struct TextReportOptions {
 class TextReport {
  public:
   static std::string render(const TriageReport& report, const TextReportOptions& options = {});
+  // `ncxdp triage --explain ID`: the cluster's signature and, for its first event and the first of
+  // each other release, every frame looked at: used, or skipped and why.
+  static std::string explain(const ClusterReport& cluster, std::size_t topFrames);
 };
 
 }  // namespace ncxdp

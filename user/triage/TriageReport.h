@@ -8,12 +8,22 @@
 #include <vector>
 
 #include "triage/EventKind.h"
+#include "triage/Signature.h"
 
 namespace ncxdp {
 
 struct ReleaseCount {
   std::string release;  // "" when no line of the event named one
   std::uint64_t events = 0;
+};
+
+// One event of a cluster with every frame its signature looked at: which were used, and why the
+// others were skipped (`--explain`, the "skipped" lines of the reports).
+struct ExplainedEvent {
+  std::uint64_t firstUs = 0;
+  std::string host;
+  std::string release;  // "" when no line of the event named one
+  std::vector<FrameNote> notes;
 };
 
 struct ClusterReport {
@@ -33,6 +43,10 @@ struct ClusterReport {
   std::uint64_t firstUs = 0;
   std::uint64_t lastUs = 0;
   std::vector<std::string> exampleHosts;  // the first hosts seen with it, in order
+  // The earliest event of each release, earliest first, for the kExplainedEvents earliest
+  // releases: why events from different kernels share the cluster.
+  std::vector<ExplainedEvent> explained;
+  static constexpr std::size_t kExplainedEvents = 3;
 };
 
 struct TimelinePoint {
