@@ -47,6 +47,7 @@
  *			order; replaced under the spinlock.
  * @sysdata:		scratch for the sysdata lines of the message being sent.
  * @buf:		the payload being built; under the spinlock.
+ * @dump_records:	records of the current kmsg dump handed to the device (dumper only).
  */
 struct ncx_target {
 	struct list_head list;
@@ -69,6 +70,7 @@ struct ncx_target {
 	char userdata[NCX_EXTRADATA_ENTRY_LEN * NCX_EXTRADATA_ITEMS];
 	char sysdata[NCX_EXTRADATA_ENTRY_LEN * NCX_SYSDATA_FIELDS];
 	char buf[NCX_MAX_PRINT_CHUNK];
+	unsigned int dump_records;
 };
 
 /* Every target; the spinlock because consoles write with interrupts off. */

@@ -81,7 +81,7 @@ static void ncx_dump_ring(enum kmsg_dump_reason reason)
 {
 	struct kmsg_dump_iter iter;
 	struct ncx_target *nt;
-	unsigned int records = 0, sent_to = 0;
+	unsigned int records = 0, enabled = 0, sent_to = 0;
 	unsigned long flags;
 	size_t len;
 	u64 dump_id = 0;
@@ -96,10 +96,12 @@ static void ncx_dump_ring(enum kmsg_dump_reason reason)
 		pr_emerg("dump skipped: target list lock held elsewhere\n");
 		return;
 	}
-	list_for_each_entry(nt, &ncx_targets, list)
+	list_for_each_entry(nt, &ncx_targets, list) {
+		nt->dump_records = 0;
 		if (nt->extended && nt->enabled)
-			sent_to++;
-	if (!sent_to)
+			enabled++;
+	}
+	if (!enabled)
 		goto out_unlock;
 
 	dump_id = ++ncx_dump_count;
@@ -112,22 +114,40 @@ static void ncx_dump_ring(enum kmsg_dump_reason reason)
 		size_t n = ncx_dump_line_to_ext(ncx_dump_line, len, seq, dump_id, ncx_dump_msg,
 						sizeof(ncx_dump_msg));
 
+		bool handed = false;
+
 		if (!n)
 			continue;
 		list_for_each_entry(nt, &ncx_targets, list)
-			if (nt->extended && ncx_target_ready(nt))
+			if (nt->extended && ncx_target_ready(nt)) {
 				ncx_send_extended(nt, ncx_dump_msg, n);
-		records++;
+				nt->dump_records++;
+				handed = true;
+			}
+		/* Count what went to a device, not what the ring held: a target whose device
+		 * is down sends nothing, and the report must not claim otherwise. */
+		if (handed)
+			records++;
 	}
+	list_for_each_entry(nt, &ncx_targets, list)
+		if (nt->dump_records)
+			sent_to++;
 	WRITE_ONCE(ncx_dump_cpu, -1);
 out_unlock:
 	spin_unlock(&ncx_targets_lock);
 	local_irq_restore(flags);
-	if (sent_to) {
+	if (enabled) {
 		/* After the dump, so this line goes out live and tells the receiver it is complete;
-		 * printk sends it to the consoles before it returns, then both can drain. */
-		pr_emerg("dump %llu (%s): %u records sent to %u targets\n", dump_id,
-			 kmsg_dump_reason_str(reason), records, sent_to);
+		 * printk sends it to the consoles before it returns, then both can drain. Counts
+		 * are of records and targets handed to a device; targets whose device was down are
+		 * named apart (in the local log, since they cannot receive it). */
+		if (enabled > sent_to)
+			pr_emerg("dump %llu (%s): %u records sent to %u targets, %u targets down\n",
+				 dump_id, kmsg_dump_reason_str(reason), records, sent_to,
+				 enabled - sent_to);
+		else
+			pr_emerg("dump %llu (%s): %u records sent to %u targets\n", dump_id,
+				 kmsg_dump_reason_str(reason), records, sent_to);
 		/* After an oops the machine runs on and interrupts drain the NIC. */
 		if (reason == KMSG_DUMP_PANIC)
 			ncx_drain();

@@ -174,6 +174,15 @@ done
 kh_flush_consoles
 expect_eq $T/t1/transmit_errors 0
 
+# --- 5b. An extended target whose device is down (dummy0, set down after enabling): the dumps
+# below hand it nothing, and their reports must say so ("..., 1 targets down"), not count it.
+[ -d /sys/class/net/dummy0 ] || insmod /kh/modules/dummy.ko || kh_error "insmod dummy"
+ip link set dummy0 up && ip addr add 10.213.9.1/24 dev dummy0 || kh_error "dummy0 up"
+kh_cfs_target ncxdp_tx t5 enabled=0 dev_name=dummy0 remote_ip=10.213.9.2 extended=1 || exit 1
+kh_write $T/t5/userdata/msgid_enabled 1
+kh_write $T/t5/enabled 1
+ip link set dummy0 down || kh_error "dummy0 down"
+
 # --- 6. An oops (BUG() in kh_oops): the dumper replays the log ring as dump 1, the guest runs
 # on. Written from a child process, which the oops kills; the shell survives.
 kh_insmod kh_oops || exit 1
