@@ -87,7 +87,9 @@ std::uint32_t sysfsQueues(const std::string& ifname) {
 
 struct XskCapture::Worker {
   Worker(std::size_t i, std::unique_ptr<XskSocket> s, std::size_t burstBytes)
-      : index(i), socket(std::move(s)), burst(burstBytes) {}
+      : index(i), socket(std::move(s)), burst(burstBytes) {
+    fillStash.reserve(socket->umem().frames());
+  }
 
   std::size_t index;
   std::unique_ptr<XskSocket> socket;
@@ -109,6 +111,9 @@ struct XskCapture::Worker {
   std::atomic<std::uint64_t> malformed{0};
   // Published by the decoder thread once per pass for the status line.
   std::atomic<std::uint64_t> liveRecords{0};
+  // Capture thread: frames already copied out that the fill ring had no room for yet (see
+  // copyBatch). Reserved for every frame of the UMEM, so pushing never allocates.
+  std::vector<std::uint64_t> fillStash;
 };
 
 std::uint32_t XskCapture::rxQueueCount(const std::string& ifname) {
@@ -343,23 +348,35 @@ bool XskCapture::copyQueued(Worker& w, bool waitForRoom) {
   return any;
 }
 
+// Gives frames the fill ring had no room for back to it, oldest first, as far as it has room.
+void XskCapture::returnStashed(Worker& w) {
+  if (w.fillStash.empty()) return;
+  xsk_ring_prod& fill = w.socket->umem().fill();
+  const auto k = static_cast<std::uint32_t>(
+      std::min<std::size_t>(xsk_prod_nb_free(&fill, static_cast<std::uint32_t>(w.fillStash.size())),
+                            w.fillStash.size()));
+  std::uint32_t fillIndex = 0;
+  if (k == 0 || xsk_ring_prod__reserve(&fill, k, &fillIndex) != k) return;
+  for (std::uint32_t i = 0; i < k; ++i) *xsk_ring_prod__fill_addr(&fill, fillIndex + i) = w.fillStash[i];
+  xsk_ring_prod__submit(&fill, k);
+  w.fillStash.erase(w.fillStash.begin(), w.fillStash.begin() + k);
+}
+
 std::uint32_t XskCapture::copyBatch(Worker& w, bool waitForRoom) {
   XskSocket& socket = *w.socket;
   xsk_ring_cons& rx = socket.rx();
   Umem& umem = socket.umem();
+  returnStashed(w);
   std::uint32_t rxIndex = 0;
   const std::uint32_t n = xsk_ring_cons__peek(&rx, kBatch, &rxIndex);
   if (n == 0) return 0;
-  // Every frame is either in the fill ring, held by the kernel, in the RX ring or in this batch,
-  // and the fill ring has a slot per frame, so there is always room to give this batch back.
-  // xsk_ring_prod__reserve is all-or-nothing: a shortfall returns 0, which would lose the whole
-  // batch's frames for good and starve the queue, so it means the frame accounting is broken.
+  // The fill ring has a slot per frame, but the kernel publishes its consumer position lazily
+  // (in copy mode when it next reads the ring), so right after a burst the ring can look full
+  // while the kernel holds fewer frames than that. xsk_ring_prod__reserve is all-or-nothing: on
+  // a shortfall the batch is still copied out at once, and its frames wait in fillStash (never
+  // lost, never doubled) until returnStashed finds room; batches keep their order behind it.
   std::uint32_t fillIndex = 0;
-  if (xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex) != n) [[unlikely]] {
-    std::fprintf(stderr, "ncxdp: fill ring of queue %u has no room for %u returned frames (bug)\n",
-                 socket.queue(), n);
-    std::abort();
-  }
+  const std::uint32_t reserved = w.fillStash.empty() ? xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex) : 0;
   const std::uint64_t nowUs = realtimeUs();
   for (std::uint32_t i = 0; i < n; ++i) {
     const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, rxIndex + i);
@@ -388,9 +405,13 @@ std::uint32_t XskCapture::copyBatch(Worker& w, bool waitForRoom) {
         bump(w.notUdp);
         break;
     }
-    *xsk_ring_prod__fill_addr(&umem.fill(), fillIndex + i) = xsk_umem__extract_addr(desc->addr);
+    const std::uint64_t frameAddr = xsk_umem__extract_addr(desc->addr);
+    if (i < reserved)
+      *xsk_ring_prod__fill_addr(&umem.fill(), fillIndex + i) = frameAddr;
+    else
+      w.fillStash.push_back(frameAddr);
   }
-  xsk_ring_prod__submit(&umem.fill(), n);
+  if (reserved != 0) xsk_ring_prod__submit(&umem.fill(), reserved);
   xsk_ring_cons__release(&rx, n);
   w.burst.publish();
   return n;

@@ -115,6 +115,7 @@ class XskCapture : public LiveCapture {
   bool copyQueued(Worker& worker, bool waitForRoom);
   // Copies up to one batch from the RX ring and recycles its frames; returns how many.
   std::uint32_t copyBatch(Worker& worker, bool waitForRoom);
+  void returnStashed(Worker& worker);
 
   AttachConfig config_;
   XdpProgram program_;
