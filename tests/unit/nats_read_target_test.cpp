@@ -25,7 +25,7 @@ TEST(NatsReadTarget, GivesUpAfterTheBoundedWaitWithoutProgressAndSaysWhere) {
   const auto t0 = ReadTarget::Clock::now();
   ReadTarget target(20072, 30s, t0);
   EXPECT_EQ(target.onBatch(11035, 0, t0 + 1s), Step::Continue);
-  EXPECT_EQ(target.onEmpty(t0 + 30s), Step::Continue);  // 29 s since progress
+  EXPECT_EQ(target.onEmpty(t0 + 30s), Step::Continue);            // 29 s since progress
   EXPECT_EQ(target.onBatch(11035, 0, t0 + 20s), Step::Continue);  // a redelivery is no progress
   EXPECT_EQ(target.onEmpty(t0 + 31s), Step::GiveUp);
   const std::string why = target.shortfall("NCXDP");

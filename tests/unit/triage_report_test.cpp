@@ -162,8 +162,10 @@ TEST(TriageReportTest, ExplainsUsedAndSkippedFramesPerRelease) {
   const std::string why = TextReport::explain(null, r.topFrames);
   EXPECT_NE(why.find("cluster " + null.id), std::string::npos);
   EXPECT_NE(why.find("  signature " + null.signature), std::string::npos);
-  EXPECT_NE(why.find("event from 10.0.0.0:6665, release 6.1.0-56-amd64\n  used      crashme_null [ncxdp_crashme]\n"),
-            std::string::npos)
+  EXPECT_NE(
+      why.find(
+          "event from 10.0.0.0:6665, release 6.1.0-56-amd64\n  used      crashme_null [ncxdp_crashme]\n"),
+      std::string::npos)
       << why;
   EXPECT_NE(why.find("event from 10.0.0.1:6665, release 6.12.117+deb12-amd64\n"), std::string::npos) << why;
   EXPECT_NE(why.find("  skipped   vfs_write  (beyond --frames)\n"), std::string::npos) << why;

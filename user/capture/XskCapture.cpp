@@ -352,9 +352,8 @@ bool XskCapture::copyQueued(Worker& w, bool waitForRoom) {
 void XskCapture::returnStashed(Worker& w) {
   if (w.fillStash.empty()) return;
   xsk_ring_prod& fill = w.socket->umem().fill();
-  const auto k = static_cast<std::uint32_t>(
-      std::min<std::size_t>(xsk_prod_nb_free(&fill, static_cast<std::uint32_t>(w.fillStash.size())),
-                            w.fillStash.size()));
+  const auto k = static_cast<std::uint32_t>(std::min<std::size_t>(
+      xsk_prod_nb_free(&fill, static_cast<std::uint32_t>(w.fillStash.size())), w.fillStash.size()));
   std::uint32_t fillIndex = 0;
   if (k == 0 || xsk_ring_prod__reserve(&fill, k, &fillIndex) != k) return;
   for (std::uint32_t i = 0; i < k; ++i) *xsk_ring_prod__fill_addr(&fill, fillIndex + i) = w.fillStash[i];
@@ -376,7 +375,8 @@ std::uint32_t XskCapture::copyBatch(Worker& w, bool waitForRoom) {
   // a shortfall the batch is still copied out at once, and its frames wait in fillStash (never
   // lost, never doubled) until returnStashed finds room; batches keep their order behind it.
   std::uint32_t fillIndex = 0;
-  const std::uint32_t reserved = w.fillStash.empty() ? xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex) : 0;
+  const std::uint32_t reserved =
+      w.fillStash.empty() ? xsk_ring_prod__reserve(&umem.fill(), n, &fillIndex) : 0;
   const std::uint64_t nowUs = realtimeUs();
   for (std::uint32_t i = 0; i < n; ++i) {
     const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, rxIndex + i);

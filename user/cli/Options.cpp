@@ -281,7 +281,8 @@ int parseOptions(int argc, char** argv, Options& out) {
                    "The address senders send to (default: the interface's first IPv4, else global IPv6)")
       ->type_name("ADDR");
   senderConfig
-      ->add_option("--sender-iface", out.senderConfig.senderIface, "The senders' interface name in their config")
+      ->add_option("--sender-iface", out.senderConfig.senderIface,
+                   "The senders' interface name in their config")
       ->capture_default_str()
       ->type_name("NAME");
   senderConfig->add_flag("--param-only", out.senderConfig.paramOnly,
@@ -296,11 +297,11 @@ int parseOptions(int argc, char** argv, Options& out) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    const CLI::App* sub = listen->parsed()   ? listen
-                          : replay->parsed() ? replay
-                          : attach->parsed() ? attach
-                          : triage->parsed() ? triage
-                          : tail->parsed()   ? tail
+    const CLI::App* sub = listen->parsed()         ? listen
+                          : replay->parsed()       ? replay
+                          : attach->parsed()       ? attach
+                          : triage->parsed()       ? triage
+                          : tail->parsed()         ? tail
                           : senderConfig->parsed() ? senderConfig
                                                    : nullptr;
     if (sub == nullptr && argc > 1 && argv[1][0] != '-') {

@@ -38,14 +38,14 @@ struct Options {
   bool verbose = false;
   DecoderConfig decoder;
   // attach and listen: Prometheus metrics.
-  std::string metricsAddress;      // "host:port" to serve /metrics on; empty: not served
-  std::string metricsTextfile;     // node_exporter textfile to keep current; empty: none
-  std::size_t metricsSources = 0;  // per-source series exported at most (0: none)
-  TriageCommandOptions triage;     // `ncxdp triage`
-  TailOptions tail;                // `ncxdp tail`
+  std::string metricsAddress;        // "host:port" to serve /metrics on; empty: not served
+  std::string metricsTextfile;       // node_exporter textfile to keep current; empty: none
+  std::size_t metricsSources = 0;    // per-source series exported at most (0: none)
+  TriageCommandOptions triage;       // `ncxdp triage`
+  TailOptions tail;                  // `ncxdp tail`
   SenderConfigOptions senderConfig;  // `ncxdp sender-config`
-  bool liveTriage = false;         // --triage on listen/replay/attach
-  std::string triageReport;        // --triage-report FILE: the JSON report at exit
+  bool liveTriage = false;           // --triage on listen/replay/attach
+  std::string triageReport;          // --triage-report FILE: the JSON report at exit
 
   // The subcommand's name, for message prefixes ("ncxdp listen: ...").
   const char* commandName() const {

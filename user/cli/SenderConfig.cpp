@@ -77,9 +77,8 @@ std::string SenderConfig::render(const SenderConfigTarget& t) {
        "# cannot be captured; ncxdp can filter by level afterwards.\n";
 
   o << "\n## Check\n"
-    << "# On this receiver: ncxdp attach " << t.iface << " --port " << port
-    << " (or ncxdp listen --port " << port
-    << "); on a sender: echo 'hello ncxdp' > /dev/kmsg\n";
+    << "# On this receiver: ncxdp attach " << t.iface << " --port " << port << " (or ncxdp listen --port "
+    << port << "); on a sender: echo 'hello ncxdp' > /dev/kmsg\n";
   return o.str();
 }
 

@@ -11,11 +11,11 @@
 namespace ncxdp {
 
 struct SenderConfigOptions {
-  std::string iface;              // the receiving interface; empty: the one with the default route
-  std::string address;            // the address senders send to; empty: the interface's first
-  std::uint16_t port = 6666;      // the UDP port ncxdp listens on (attach/listen --port)
+  std::string iface;                 // the receiving interface; empty: the one with the default route
+  std::string address;               // the address senders send to; empty: the interface's first
+  std::uint16_t port = 6666;         // the UDP port ncxdp listens on (attach/listen --port)
   std::string senderIface = "eth0";  // the senders' interface name, as it appears in their config
-  bool paramOnly = false;         // print only the netconsole= value (for scripts)
+  bool paramOnly = false;            // print only the netconsole= value (for scripts)
 };
 
 // What run() found: the receiver as senders must address it.

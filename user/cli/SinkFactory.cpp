@@ -7,8 +7,8 @@
 #include "sink/DirSink.h"
 #include "sink/JsonlSink.h"
 #include "sink/Sink.h"
-#include "syslog/SyslogSink.h"
 #include "sink/TextSink.h"
+#include "syslog/SyslogSink.h"
 
 namespace ncxdp {
 

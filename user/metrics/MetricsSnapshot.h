@@ -22,7 +22,7 @@ struct LaneMetrics {
   std::uint32_t queue = 0;  // RX queue (attach) or receive thread (listen)
   CaptureStats stats;       // this lane's capture and decoder counters
   bool hasSocketStats = false;
-  XskStats xsk;  // the lane's AF_XDP socket, from the kernel (attach only)
+  XskStats xsk;                 // the lane's AF_XDP socket, from the kernel (attach only)
   std::uint64_t umemBytes = 0;  // the socket's packet memory (attach only)
   bool hasBurstBuffer = false;
   BurstBufferStats burst;  // the queue's burst buffer (attach only)

@@ -83,11 +83,13 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   bool anyUmem = false;
   for (const LaneMetrics& lane : s.lanes) anyUmem = anyUmem || lane.umemBytes != 0;
   if (!anyUmem) return;
-  MetricFamily& umem = f.gauge("ncxdp_xsk_umem_bytes",
-                               "Packet memory (UMEM) of each queue's AF_XDP socket: --xsk-ring frames of 2 KiB, "
-                               "pinned for the kernel to receive into");
+  MetricFamily& umem =
+      f.gauge("ncxdp_xsk_umem_bytes",
+              "Packet memory (UMEM) of each queue's AF_XDP socket: --xsk-ring frames of 2 KiB, "
+              "pinned for the kernel to receive into");
   for (const LaneMetrics& lane : s.lanes)
-    if (lane.umemBytes != 0) MetricFamilies::sample(umem, {{"queue", std::to_string(lane.queue)}}, double(lane.umemBytes));
+    if (lane.umemBytes != 0)
+      MetricFamilies::sample(umem, {{"queue", std::to_string(lane.queue)}}, double(lane.umemBytes));
 }
 
 // attach: what waits between each queue's capture thread and its decoder, and what did not fit.

@@ -105,7 +105,8 @@ std::uint64_t NatsReader::lastSequence() {
   // consumer happens to be on. With a subject filter, the last message of that filter.
   jsErrCode jerr = jsErrCode(0);
   natsMsg* msg = nullptr;
-  natsStatus s = js_GetLastMsg(&msg, conn_->js(), config_.spec.stream.c_str(), filter_.c_str(), nullptr, &jerr);
+  natsStatus s =
+      js_GetLastMsg(&msg, conn_->js(), config_.spec.stream.c_str(), filter_.c_str(), nullptr, &jerr);
   if (s == NATS_OK) {
     const std::uint64_t seq = natsMsg_GetSequence(msg);
     natsMsg_Destroy(msg);

@@ -14,7 +14,9 @@ ReadTarget::Step ReadTarget::onBatch(std::uint64_t lastSeq, std::uint64_t pendin
   return decide(now);
 }
 
-ReadTarget::Step ReadTarget::onEmpty(Clock::time_point now) { return decide(now); }
+ReadTarget::Step ReadTarget::onEmpty(Clock::time_point now) {
+  return decide(now);
+}
 
 ReadTarget::Step ReadTarget::decide(Clock::time_point now) const {
   if (reached_ >= target_) return Step::Done;

@@ -82,7 +82,8 @@ class BurstBuffer {
 
  private:
   // Copies the entry in; false when there is no room now. Counts only what it accepts.
-  [[nodiscard]] bool tryPush(const Source& source, std::uint64_t arrivalUs, std::span<const std::uint8_t> payload);
+  [[nodiscard]] bool tryPush(const Source& source, std::uint64_t arrivalUs,
+                             std::span<const std::uint8_t> payload);
 
   SpscRing ring_;
   Doorbell doorbell_;

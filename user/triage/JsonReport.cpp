@@ -66,7 +66,9 @@ std::string JsonReport::render(const TriageReport& r) {
     for (const ExplainedEvent& e : c.explained) {
       Json frames = Json::array();
       for (const FrameNote& n : e.notes)
-        frames.push_back({{"frame", n.frame}, {"used", n.why.empty()}, {"why", n.why.empty() ? Json(nullptr) : Json(n.why)}});
+        frames.push_back({{"frame", n.frame},
+                          {"used", n.why.empty()},
+                          {"why", n.why.empty() ? Json(nullptr) : Json(n.why)}});
       explained.push_back({{"host", e.host},
                            {"release", e.release.empty() ? Json(nullptr) : Json(e.release)},
                            {"frames", std::move(frames)}});

@@ -168,7 +168,6 @@ constexpr std::array<std::string_view, 53> kDetailPrefixes = {
     "Last Breaking-Event-Address:",
 };
 
-
 // "Oops: 0000 [#1] ...", "invalid opcode: 0000 [#1]", "general protection fault, probably for
 // non-canonical address 0xdead000000000100: 0000 [#4]", 6.12's "Oops: invalid opcode: 0000 [#1]",
 // arm64's "Internal error: Oops: 0000000096000004 [#1]". Returns the class or an empty view.

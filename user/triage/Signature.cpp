@@ -78,7 +78,8 @@ std::string_view firstFrameReason(const Event& event) {
   for (std::string_view lockdep :
        {"locking dependency detected", "lock order detected", "unlock balance detected",
         "recursive locking detected", "inconsistent lock state"})
-    if (event.cls.find(lockdep) != std::string::npos) return "lockdep: the first frame used (the locking function) identifies it";
+    if (event.cls.find(lockdep) != std::string::npos)
+      return "lockdep: the first frame used (the locking function) identifies it";
   // "BUG: using smp_processor_id() / __this_cpu_read() in preemptible code" (3.x-6.x): the
   // function that made the per-CPU access is the bug; traces are often cut ("...").
   if (event.cls.rfind("using ", 0) == 0 && event.cls.find("()") != std::string::npos)

@@ -16,7 +16,6 @@ bool isSymbolChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || isDigit(c) || c == '_' || c == '.' || c == '$';
 }
 
-
 // Consumes "0x" + at least one hex digit from the front of s.
 bool takeHexNumber(std::string_view& s) {
   if (s.size() < 3 || s[0] != '0' || s[1] != 'x' || !isHex(s[2])) return false;
