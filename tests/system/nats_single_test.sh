@@ -76,6 +76,19 @@ send b 6667 127.0.0.3 300
 wait "$SEND_A"
 nsx timeout 60 "$NC_SEND" --pps 5000 --to 127.0.0.1:6667 script "$WORK/oops.script" 2>"$WORK/oops.send.err" ||
   fail "nc_send oops: $(cat "$WORK/oops.send.err")"
+# While the receiver still runs and nothing new arrives, /metrics must catch up with the
+# acknowledgements (issue 13 item 6: "buffered" stayed up for 100 s): the idle pipeline refreshes
+# the sink's counters every second and the textfile is rewritten every 5 s.
+want_b=$(($(wc -l <"$WORK/b.expect") + $(jq -r 'select(.event == null) | .text' "$FIXTURE" | wc -l)))
+for ((i = 0; i < 100; i++)); do
+  live_buf=$(grep -F 'ncxdp_sink_buffered_records{sink="nats",output="0"} ' "$WORK/rxb.prom" 2>/dev/null | awk '{print $2}')
+  live_del=$(grep -F 'ncxdp_sink_delivered_records_total{sink="nats",output="0"} ' "$WORK/rxb.prom" 2>/dev/null | awk '{print $2}')
+  [[ "$live_buf" == 0 && "$live_del" == "$want_b" ]] && break
+  sleep 0.1
+done
+[[ "$live_buf" == 0 && "$live_del" == "$want_b" ]] ||
+  fail "running receiver's metrics after 10 s idle: buffered '$live_buf' (want 0), delivered '$live_del' (want $want_b)"
+log "OK: a running receiver's metrics show every record delivered, none buffered, within seconds"
 for name in rxa rxb; do
   pid_var="PID_$name"
   kill -TERM "${!pid_var}"

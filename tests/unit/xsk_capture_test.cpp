@@ -22,6 +22,20 @@ std::string errorOf(std::string_view text, std::uint32_t available) {
   return "no error";
 }
 
+// The default UMEM is deep for the one- and two-queue NICs of most receivers, and bounded in all
+// for many-queue NICs: 64 MiB per queue would pin 1 GiB on 16 queues.
+TEST(XskCaptureTest, DefaultRingSizeBoundsTheTotal) {
+  EXPECT_EQ(XskCapture::defaultRingSize(1), 32768u);
+  EXPECT_EQ(XskCapture::defaultRingSize(2), 32768u);
+  EXPECT_EQ(XskCapture::defaultRingSize(3), 16384u);
+  EXPECT_EQ(XskCapture::defaultRingSize(4), 16384u);
+  EXPECT_EQ(XskCapture::defaultRingSize(8), 8192u);
+  EXPECT_EQ(XskCapture::defaultRingSize(16), 4096u);
+  EXPECT_EQ(XskCapture::defaultRingSize(64), 4096u) << "never below 4096 per queue";
+  for (std::size_t q = 1; q <= 16; ++q)
+    EXPECT_LE(XskCapture::defaultRingSize(q) * q * 2048, std::size_t(128) << 20);
+}
+
 TEST(XskCaptureTest, AllIsEveryQueue) {
   EXPECT_THAT(XskCapture::parseQueues("all", 4), ElementsAre(0u, 1u, 2u, 3u));
   EXPECT_THAT(XskCapture::parseQueues("all", 1), ElementsAre(0u));

@@ -164,6 +164,13 @@ std::vector<std::uint32_t> XskCapture::parseQueues(std::string_view text, std::u
   return out;
 }
 
+std::uint32_t XskCapture::defaultRingSize(std::size_t queues) {
+  constexpr std::uint32_t kMax = 32768, kMin = 4096, kTotal = 65536;
+  std::uint32_t ring = kMax;
+  while (ring > kMin && std::size_t(ring) * std::max<std::size_t>(queues, 1) > kTotal) ring /= 2;
+  return ring;
+}
+
 std::size_t XskCapture::burstBufferPerQueue(std::size_t total, std::size_t queues) {
   const std::size_t share = queues == 0 ? total : total / queues;
   if (share < kMinBurstBufferBytes)

@@ -70,6 +70,10 @@ class XskCapture : public LiveCapture {
   // Each queue's share of --burst-buffer `total`. Throws std::runtime_error saying what is allowed
   // when a share would fall outside [kMinBurstBufferBytes, kMaxBurstBufferBytes].
   static std::size_t burstBufferPerQueue(std::size_t total, std::size_t queues);
+  // The --xsk-ring default for this many queues: 32768 slots (64 MiB of UMEM) per queue for one
+  // or two queues, then halved as queues double so the total stays at 128 MiB, but never below
+  // 4096 per queue (a NIC with 64 queues pins 512 MiB, not 4 GiB).
+  static std::uint32_t defaultRingSize(std::size_t queues);
 
   // Loads and attaches the program, creates and registers every socket. config.queues must be
   // resolved (non-empty) and pipeline.producers() must equal its size. Throws

@@ -223,17 +223,18 @@ int parseOptions(int argc, char** argv, Options& out) {
   CLI::Option* zcFlag =
       attach->add_flag("--zerocopy", zeroCopy, "Require AF_XDP zero-copy (default: try it)");
   attach->add_flag("--copy", copy, "AF_XDP copy mode")->excludes(zcFlag);
-  attach
-      ->add_option("--xsk-ring", out.attach.ringSize,
-                   "AF_XDP RX and fill ring slots per queue (a power of two); each is a 2 KiB UMEM "
-                   "frame, so the default pins 64 MiB per queue")
-      ->capture_default_str()
-      ->check(CLI::Range(std::uint32_t(64), std::uint32_t(1) << 16))
-      ->check([](const std::string& text) -> std::string {
-        const unsigned long n = std::stoul(text);
-        return (n & (n - 1)) == 0 ? "" : "must be a power of two";
-      })
-      ->type_name("N");
+  CLI::Option* xskRing =
+      attach
+          ->add_option("--xsk-ring", out.attach.ringSize,
+                       "AF_XDP RX and fill ring slots per queue (a power of two); each is a 2 KiB UMEM "
+                       "frame. Default: 32768 (64 MiB per queue) for up to 2 queues, then halved as "
+                       "queues double (128 MiB in all), at least 4096")
+          ->check(CLI::Range(std::uint32_t(64), std::uint32_t(1) << 16))
+          ->check([](const std::string& text) -> std::string {
+            const unsigned long n = std::stoul(text);
+            return (n & (n - 1)) == 0 ? "" : "must be a power of two";
+          })
+          ->type_name("N");
   std::string burstBuffer = "64M";
   attach
       ->add_option("--burst-buffer", burstBuffer,
@@ -322,6 +323,7 @@ int parseOptions(int argc, char** argv, Options& out) {
     out.command = Command::Tail;
     return -1;
   }
+  out.xskRingGiven = xskRing->count() > 0;
   if (senderConfig->parsed()) {
     out.command = Command::SenderConfig;
     return -1;

@@ -31,8 +31,9 @@ struct Options {
   Command command = Command::Listen;
   ListenConfig listen;
   ReplayConfig replay;
-  AttachConfig attach;       // attach.queues stays empty until main() resolves attachQueues
-  std::string attachQueues;  // --queues as given: "all" or a list, checked against the interface
+  AttachConfig attach;        // attach.queues stays empty until main() resolves attachQueues
+  std::string attachQueues;   // --queues as given: "all" or a list, checked against the interface
+  bool xskRingGiven = false;  // --xsk-ring given; otherwise main() sizes it for the queue count
   std::vector<std::string> outputs{"text"};
   std::size_t ringBytes = 0;
   bool verbose = false;

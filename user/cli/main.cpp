@@ -208,6 +208,7 @@ int run(Options opts) {
     }
     try {
       opts.attach.queues = XskCapture::parseQueues(opts.attachQueues, available);
+      if (!opts.xskRingGiven) opts.attach.ringSize = XskCapture::defaultRingSize(opts.attach.queues.size());
       XskCapture::burstBufferPerQueue(opts.attach.burstBufferBytes, opts.attach.queues.size());
     } catch (const std::exception& e) {
       std::fprintf(stderr, "ncxdp %s: %s\n", cmd, e.what());
