@@ -163,16 +163,19 @@ std::vector<std::uint16_t> uniquePorts(const std::vector<int>& ports) {
   return out;
 }
 
-}  // namespace
+// Attach's options that are checked or converted after parsing.
+struct AttachArgs {
+  std::vector<std::string> allow;
+  std::string mode = "auto";
+  bool zeroCopy = false;
+  bool copy = false;
+  std::string burstBuffer = "64M";
+  CLI::Option* xskRing = nullptr;
+};
 
-int parseOptions(int argc, char** argv, Options& out) {
-  CLI::App app{"ncxdp: netconsole receiver (kernel logs sent as UDP by netconsole)", "ncxdp"};
-  app.set_version_flag("--version", std::string("ncxdp ") + NCXDP_VERSION);
-  app.require_subcommand(1, 1);
-
-  Common common;
-  std::vector<int> ports;
-
+// `ncxdp listen`
+CLI::App* addListen(CLI::App& app, Options& out, std::vector<int>& ports, Common& common,
+                    MetricsArgs& metrics) {
   CLI::App* listen = app.add_subcommand("listen", "Receive netconsole datagrams on UDP sockets");
   listen->add_option("--bind", out.listen.bindAddress, "Local address; :: takes IPv4 and IPv6")
       ->capture_default_str()
@@ -187,9 +190,13 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->check(CLI::Range(std::size_t(1), std::size_t(256)))
       ->type_name("N");
   addCommon(*listen, common);
-  MetricsArgs listenMetrics;
-  addMetrics(*listen, listenMetrics);
+  addMetrics(*listen, metrics);
 
+  return listen;
+}
+
+// `ncxdp replay FILE`
+CLI::App* addReplay(CLI::App& app, Options& out, std::vector<int>& ports, Common& common) {
   CLI::App* replay = app.add_subcommand("replay", "Decode the netconsole datagrams of a pcap or pcapng file");
   replay->add_option("file", out.replay.path, "Capture file")->required()->type_name("FILE");
   replay
@@ -199,31 +206,33 @@ int parseOptions(int argc, char** argv, Options& out) {
       ->type_name("PORT");
   addCommon(*replay, common);
 
+  return replay;
+}
+
+// `ncxdp attach IFACE`
+CLI::App* addAttach(CLI::App& app, Options& out, std::vector<int>& ports, Common& common,
+                    MetricsArgs& metrics, AttachArgs& args) {
   CLI::App* attach = app.add_subcommand(
       "attach", "Capture netconsole with an XDP program and AF_XDP sockets on an interface");
   attach->add_option("interface", out.attach.ifname, "Network interface")->required()->type_name("IFACE");
   attach->add_option("-p,--port", ports, "UDP destination port, repeatable (default 6666)")
       ->check(CLI::Range(1, 65535))
       ->type_name("PORT");
-  std::vector<std::string> allow;
   attach
-      ->add_option("--allow", allow,
+      ->add_option("--allow", args.allow,
                    "Only these sources reach ncxdp, repeatable (others go to the kernel stack)")
       ->type_name("CIDR");
   out.attachQueues = "all";
   attach->add_option("--queues", out.attachQueues, "RX queues to capture: all, or a list like 0,2-3")
       ->capture_default_str()
       ->type_name("LIST");
-  std::string mode = "auto";
-  attach->add_option("--mode", mode, "XDP mode; auto tries native, then generic")
+  attach->add_option("--mode", args.mode, "XDP mode; auto tries native, then generic")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "native", "generic"}));
-  bool zeroCopy = false;
-  bool copy = false;
   CLI::Option* zcFlag =
-      attach->add_flag("--zerocopy", zeroCopy, "Require AF_XDP zero-copy (default: try it)");
-  attach->add_flag("--copy", copy, "AF_XDP copy mode")->excludes(zcFlag);
-  CLI::Option* xskRing =
+      attach->add_flag("--zerocopy", args.zeroCopy, "Require AF_XDP zero-copy (default: try it)");
+  attach->add_flag("--copy", args.copy, "AF_XDP copy mode")->excludes(zcFlag);
+  args.xskRing =
       attach
           ->add_option("--xsk-ring", out.attach.ringSize,
                        "AF_XDP RX and fill ring slots per queue (a power of two); each is a 2 KiB UMEM "
@@ -235,119 +244,87 @@ int parseOptions(int argc, char** argv, Options& out) {
             return (n & (n - 1)) == 0 ? "" : "must be a power of two";
           })
           ->type_name("N");
-  std::string burstBuffer = "64M";
   attach
-      ->add_option("--burst-buffer", burstBuffer,
+      ->add_option("--burst-buffer", args.burstBuffer,
                    "Memory holding datagrams between capture and decoding, split over queues (K/M/G): "
                    "absorbs bursts that decoding and the outputs cannot keep up with")
       ->capture_default_str()
       ->type_name("BYTES")
       ->check(byteSize());
   addCommon(*attach, common);
-  MetricsArgs attachMetrics;
-  addMetrics(*attach, attachMetrics);
+  addMetrics(*attach, metrics);
 
-  CLI::App* triage = addTriage(app, out.triage, ports);
+  return attach;
+}
 
+// `ncxdp tail --from nats://...`
+CLI::App* addTail(CLI::App& app, TailOptions& t) {
   CLI::App* tail =
       app.add_subcommand("tail", "Print records from a NATS JetStream stream that ncxdp publishes to");
-  tail->add_option("--from", out.tail.from, "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P]")
+  tail->add_option("--from", t.from, "nats://HOST:PORT[,HOST:PORT...][?stream=S&prefix=P]")
       ->required()
       ->type_name("URL");
-  tail->add_option("--stream", out.tail.stream, "JetStream stream (default NCXDP, or stream= in the URL)")
+  tail->add_option("--stream", t.stream, "JetStream stream (default NCXDP, or stream= in the URL)")
       ->type_name("NAME");
-  tail->add_option("--source", out.tail.source, "Only this sender (ADDR:PORT), or every port of ADDR")
+  tail->add_option("--source", t.source, "Only this sender (ADDR:PORT), or every port of ADDR")
       ->type_name("SRC");
-  tail->add_option("--durable", out.tail.durable,
+  tail->add_option("--durable", t.durable,
                    "Durable consumer: a later run with the same name goes on where this one stopped")
       ->type_name("NAME");
-  tail->add_flag("-f,--follow", out.tail.follow,
-                 "Keep waiting for new records (default: exit when caught up)");
-  tail->add_flag("--json", out.tail.json, "JSON lines (the jsonl format) instead of text");
+  tail->add_flag("-f,--follow", t.follow, "Keep waiting for new records (default: exit when caught up)");
+  tail->add_flag("--json", t.json, "JSON lines (the jsonl format) instead of text");
 
+  return tail;
+}
+
+// `ncxdp sender-config`
+CLI::App* addSenderConfig(CLI::App& app, SenderConfigOptions& sc) {
   CLI::App* senderConfig = app.add_subcommand(
       "sender-config",
       "Print what senders need to send their kernel log here: the netconsole= parameter, the configfs "
       "commands, ncxdp_tx targets= and the loglevel advice");
   senderConfig
-      ->add_option("--iface", out.senderConfig.iface,
+      ->add_option("--iface", sc.iface,
                    "The interface senders reach this receiver on (default: the default route's)")
       ->type_name("IFACE");
-  senderConfig->add_option("--port", out.senderConfig.port, "The UDP port ncxdp listens on")
+  senderConfig->add_option("--port", sc.port, "The UDP port ncxdp listens on")
       ->capture_default_str()
       ->check(CLI::Range(1, 65535))
       ->type_name("PORT");
   senderConfig
-      ->add_option("--address", out.senderConfig.address,
+      ->add_option("--address", sc.address,
                    "The address senders send to (default: the interface's first IPv4, else global IPv6)")
       ->type_name("ADDR");
-  senderConfig
-      ->add_option("--sender-iface", out.senderConfig.senderIface,
-                   "The senders' interface name in their config")
+  senderConfig->add_option("--sender-iface", sc.senderIface, "The senders' interface name in their config")
       ->capture_default_str()
       ->type_name("NAME");
-  senderConfig->add_flag("--param-only", out.senderConfig.paramOnly,
-                         "Print only the netconsole= value (for scripts)");
+  senderConfig->add_flag("--param-only", sc.paramOnly, "Print only the netconsole= value (for scripts)");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    const CLI::App* sub = listen->parsed()         ? listen
-                          : replay->parsed()       ? replay
-                          : attach->parsed()       ? attach
-                          : triage->parsed()       ? triage
-                          : tail->parsed()         ? tail
-                          : senderConfig->parsed() ? senderConfig
-                                                   : nullptr;
-    if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
-      // CLI11 would say "A subcommand is required", which hides the typo.
-      std::fprintf(
-          stderr,
-          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage, tail or sender-config; try "
-          "--help)\n",
-          argv[1]);
-      return kUsageError;
-    }
-    std::fprintf(stderr, "ncxdp%s%s: %s (try --help)\n", sub ? " " : "", sub ? sub->get_name().c_str() : "",
-                 e.what());
+  return senderConfig;
+}
+
+// After parsing `ncxdp triage`: what CLI11 cannot check. Returns -1 or the exit code.
+int finishTriage(Options& out, const std::vector<int>& ports) {
+  if (out.triage.inputs.empty() && out.triage.from.empty()) {
+    std::fprintf(stderr, "ncxdp triage: give at least one INPUT or --from nats://... (try --help)\n");
     return kUsageError;
   }
-
-  if (tail->parsed()) {
-    out.command = Command::Tail;
-    return -1;
-  }
-  out.xskRingGiven = xskRing->count() > 0;
-  if (senderConfig->parsed()) {
-    out.command = Command::SenderConfig;
-    return -1;
-  }
-  out.command = listen->parsed()   ? Command::Listen
-                : attach->parsed() ? Command::Attach
-                : triage->parsed() ? Command::Triage
-                                   : Command::Replay;
-  if (out.command == Command::Triage) {
-    if (out.triage.inputs.empty() && out.triage.from.empty()) {
-      std::fprintf(stderr, "ncxdp triage: give at least one INPUT or --from nats://... (try --help)\n");
+  for (const std::string& url : out.triage.from) {
+    if (url.rfind("nats://", 0) != 0) {
+      std::fprintf(stderr,
+                   "ncxdp triage: --from '%s': expected nats://HOST:PORT[,HOST:PORT...] (try --help)\n",
+                   url.c_str());
       return kUsageError;
     }
-    for (const std::string& url : out.triage.from) {
-      if (url.rfind("nats://", 0) != 0) {
-        std::fprintf(stderr,
-                     "ncxdp triage: --from '%s': expected nats://HOST:PORT[,HOST:PORT...] (try --help)\n",
-                     url.c_str());
-        return kUsageError;
-      }
-    }
-    out.triage.ports = uniquePorts(ports);
-    return -1;
   }
+  out.triage.ports = uniquePorts(ports);
+  return -1;
+}
+
+// After parsing listen, attach or replay: the common options, metrics and the command's own.
+// Returns -1 or the exit code.
+int finishCapture(Options& out, const Common& common, const MetricsArgs& listenMetrics,
+                  const MetricsArgs& attachMetrics, const std::vector<int>& ports, const AttachArgs& args) {
   out.outputs = common.outputs;
   out.verbose = common.verbose;
   out.liveTriage = common.triage;
@@ -402,7 +379,7 @@ int parseOptions(int argc, char** argv, Options& out) {
     out.listen.decoder = out.decoder;
   } else if (out.command == Command::Attach) {
     out.attach.ports = ports.empty() ? std::vector<std::uint16_t>{kDefaultPort} : uniquePorts(ports);
-    for (const std::string& cidr : allow) {
+    for (const std::string& cidr : args.allow) {
       try {
         parseIpPrefix(cidr);
       } catch (const std::exception& e) {
@@ -410,20 +387,87 @@ int parseOptions(int argc, char** argv, Options& out) {
         return kUsageError;
       }
     }
-    out.attach.allowlist = allow;
-    out.attach.mode = mode == "native"    ? XdpMode::Native
-                      : mode == "generic" ? XdpMode::Generic
-                                          : XdpMode::Auto;
-    out.attach.bind = zeroCopy ? XskBindMode::ZeroCopy : copy ? XskBindMode::Copy : XskBindMode::Auto;
+    out.attach.allowlist = args.allow;
+    out.attach.mode = args.mode == "native"    ? XdpMode::Native
+                      : args.mode == "generic" ? XdpMode::Generic
+                                               : XdpMode::Auto;
+    out.attach.bind = args.zeroCopy ? XskBindMode::ZeroCopy
+                      : args.copy   ? XskBindMode::Copy
+                                    : XskBindMode::Auto;
     out.attach.verbose = out.verbose;
     out.attach.decoder = out.decoder;
     // Checked per queue once main() knows the queues (XskCapture::burstBufferPerQueue).
-    out.attach.burstBufferBytes = std::size_t(*parseByteSize(burstBuffer));
+    out.attach.burstBufferBytes = std::size_t(*parseByteSize(args.burstBuffer));
   } else {
     out.replay.ports = uniquePorts(ports);
     out.replay.decoder = out.decoder;
   }
   return -1;
+}
+
+}  // namespace
+
+int parseOptions(int argc, char** argv, Options& out) {
+  CLI::App app{"ncxdp: netconsole receiver (kernel logs sent as UDP by netconsole)", "ncxdp"};
+  app.set_version_flag("--version", std::string("ncxdp ") + NCXDP_VERSION);
+  app.require_subcommand(1, 1);
+
+  Common common;
+  std::vector<int> ports;
+  MetricsArgs listenMetrics, attachMetrics;
+  AttachArgs attachArgs;
+  CLI::App* listen = addListen(app, out, ports, common, listenMetrics);
+  CLI::App* replay = addReplay(app, out, ports, common);
+  CLI::App* attach = addAttach(app, out, ports, common, attachMetrics, attachArgs);
+  CLI::App* triage = addTriage(app, out.triage, ports);
+  CLI::App* tail = addTail(app, out.tail);
+  CLI::App* senderConfig = addSenderConfig(app, out.senderConfig);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    const CLI::App* sub = listen->parsed()         ? listen
+                          : replay->parsed()       ? replay
+                          : attach->parsed()       ? attach
+                          : triage->parsed()       ? triage
+                          : tail->parsed()         ? tail
+                          : senderConfig->parsed() ? senderConfig
+                                                   : nullptr;
+    if (sub == nullptr && argc > 1 && argv[1][0] != '-') {
+      // CLI11 would say "A subcommand is required", which hides the typo.
+      std::fprintf(
+          stderr,
+          "ncxdp: unknown command '%s' (expected listen, replay, attach, triage, tail or sender-config; try "
+          "--help)\n",
+          argv[1]);
+      return kUsageError;
+    }
+    std::fprintf(stderr, "ncxdp%s%s: %s (try --help)\n", sub ? " " : "", sub ? sub->get_name().c_str() : "",
+                 e.what());
+    return kUsageError;
+  }
+
+  if (tail->parsed()) {
+    out.command = Command::Tail;
+    return -1;
+  }
+  out.xskRingGiven = attachArgs.xskRing->count() > 0;
+  if (senderConfig->parsed()) {
+    out.command = Command::SenderConfig;
+    return -1;
+  }
+  out.command = listen->parsed()   ? Command::Listen
+                : attach->parsed() ? Command::Attach
+                : triage->parsed() ? Command::Triage
+                                   : Command::Replay;
+  if (out.command == Command::Triage) return finishTriage(out, ports);
+  return finishCapture(out, common, listenMetrics, attachMetrics, ports, attachArgs);
 }
 
 }  // namespace ncxdp
