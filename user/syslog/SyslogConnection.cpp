@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 
 namespace ncxdp {
@@ -43,27 +44,33 @@ bool isIpLiteral(const std::string& host) {
 
 SyslogConnection::SyslogConnection(const SyslogSpec& spec) : spec_(spec) {
   if (spec_.proto != SyslogProto::Tls) return;
-  int rc = gnutls_certificate_allocate_credentials(&cred_);
+  gnutls_certificate_credentials_t cred = nullptr;
+  int rc = gnutls_certificate_allocate_credentials(&cred);
   if (rc < 0) throw std::runtime_error("tls: allocate credentials: " + tlsText(rc));
+  // Owned here until every file has loaded: the destructor does not run for a constructor that
+  // throws, so a bad ca=/cert= must not leak the credentials.
+  std::unique_ptr<gnutls_certificate_credentials_st, decltype(&gnutls_certificate_free_credentials)> owned(
+      cred, gnutls_certificate_free_credentials);
   if (!spec_.caFile.empty()) {
-    rc = gnutls_certificate_set_x509_trust_file(cred_, spec_.caFile.c_str(), GNUTLS_X509_FMT_PEM);
+    rc = gnutls_certificate_set_x509_trust_file(cred, spec_.caFile.c_str(), GNUTLS_X509_FMT_PEM);
     if (rc <= 0)
       throw std::runtime_error("tls: cannot load CA certificates from " + spec_.caFile + ": " +
                                (rc == 0 ? std::string("no certificate in the file") : tlsText(rc)));
   } else {
-    rc = gnutls_certificate_set_x509_system_trust(cred_);
+    rc = gnutls_certificate_set_x509_system_trust(cred);
     if (rc <= 0)
       throw std::runtime_error("tls: no system CA certificates (" +
                                (rc == 0 ? std::string("none found") : tlsText(rc)) +
                                "); install ca-certificates or give ca=PATH");
   }
   if (!spec_.certFile.empty()) {
-    rc = gnutls_certificate_set_x509_key_file(cred_, spec_.certFile.c_str(), spec_.keyFile.c_str(),
+    rc = gnutls_certificate_set_x509_key_file(cred, spec_.certFile.c_str(), spec_.keyFile.c_str(),
                                               GNUTLS_X509_FMT_PEM);
     if (rc < 0)
       throw std::runtime_error("tls: cannot load client certificate " + spec_.certFile + " with key " +
                                spec_.keyFile + ": " + tlsText(rc));
   }
+  cred_ = owned.release();
 }
 
 SyslogConnection::~SyslogConnection() {
