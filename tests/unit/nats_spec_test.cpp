@@ -63,6 +63,7 @@ TEST(NatsSpecTest, ErrorsSayWhatAndHow) {
   EXPECT_EQ(errorOf("nats://h:"), "bad port '' in 'h:' (expected 1-65535)");
   EXPECT_EQ(errorOf("nats://a,,b"), "empty server address (expected HOST:PORT)");
   EXPECT_EQ(errorOf("nats://[fd00::1"), "unterminated '[' in '[fd00::1'");
+  EXPECT_EQ(errorOf("nats://fd00::1"), "IPv6 address 'fd00::1' needs brackets (nats://[ADDR]:PORT)");
   EXPECT_EQ(errorOf("nats://:4222"), "missing host in ':4222'");
   EXPECT_EQ(errorOf("nats://u@h:1"), "bad host 'u@h'");
   EXPECT_EQ(errorOf("nats://h?replicas=9"), "bad replicas '9' (expected 1-5)");

@@ -1,9 +1,9 @@
 #include "nats/NatsSpec.h"
 
-#include <charconv>
 #include <stdexcept>
 
 #include "util/ByteSize.h"
+#include "util/SpecSyntax.h"
 
 namespace ncxdp {
 
@@ -13,49 +13,24 @@ std::runtime_error bad(const std::string& what) {
   return std::runtime_error(what);
 }
 
-template <typename T>
-T number(std::string_view key, std::string_view value, T min, T max) {
-  T n{};
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max)
-    throw bad("bad " + std::string(key) + " '" + std::string(value) + "' (expected " + std::to_string(min) +
-              "-" + std::to_string(max) + ")");
-  return n;
-}
-
 // "HOST[:PORT]" or "[V6][:PORT]", optionally with a nats:// scheme of its own.
 std::string parseServer(std::string_view s) {
   if (s.starts_with("nats://")) s.remove_prefix(7);
   if (s.empty()) throw bad("empty server address (expected HOST:PORT)");
-  std::string_view host;
-  std::string_view port;
-  if (s.front() == '[') {
-    const std::size_t close = s.find(']');
-    if (close == std::string_view::npos) throw bad("unterminated '[' in '" + std::string(s) + "'");
-    host = s.substr(0, close + 1);
-    std::string_view rest = s.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') throw bad("expected ':PORT' after ']' in '" + std::string(s) + "'");
-      port = rest.substr(1);
-    }
-  } else {
-    const std::size_t colon = s.find(':');
-    host = s.substr(0, colon);
-    if (colon != std::string_view::npos) port = s.substr(colon + 1);
-  }
-  if (host.empty() || host == "[]") throw bad("missing host in '" + std::string(s) + "'");
-  for (char c : host)
-    if (c == '/' || c == '@' || c == ' ' || c == '?' || c == '&')
-      throw bad("bad host '" + std::string(host) + "'");
+  const HostPort hp = splitHostPort(s);
+  if (hp.bareIpv6()) throw bad("IPv6 address '" + std::string(s) + "' needs brackets (nats://[ADDR]:PORT)");
+  if (hp.host.empty()) throw bad("missing host in '" + std::string(s) + "'");
+  if (!isPlainHost(hp.host)) throw bad("bad host '" + std::string(hp.host) + "'");
   std::uint16_t p = NatsSpec::kDefaultPort;
-  if (!port.empty() || s.back() == ':') {
+  if (hp.hasPort) {
     try {
-      p = number<std::uint16_t>("port", port, 1, 65535);
+      p = boundedNumber<std::uint16_t>("port", hp.port, 1, 65535);
     } catch (const std::runtime_error&) {
-      throw bad("bad port '" + std::string(port) + "' in '" + std::string(s) + "' (expected 1-65535)");
+      throw bad("bad port '" + std::string(hp.port) + "' in '" + std::string(s) + "' (expected 1-65535)");
     }
   }
-  return "nats://" + std::string(host) + ":" + std::to_string(p);
+  const std::string host = hp.bracketed ? "[" + std::string(hp.host) + "]" : std::string(hp.host);
+  return "nats://" + host + ":" + std::to_string(p);
 }
 
 void applyKey(NatsSpec& out, std::string_view key, std::string_view value) {
@@ -69,7 +44,7 @@ void applyKey(NatsSpec& out, std::string_view key, std::string_view value) {
                 "' (tokens of letters, digits, '-' and '_' joined by '.')");
     out.prefix = value;
   } else if (key == "replicas") {
-    out.replicas = number<int>(key, value, 1, 5);
+    out.replicas = boundedNumber<int>(key, value, 1, 5);
   } else if (key == "spill") {
     if (value.empty()) throw bad("empty spill path");
     out.spill = value;
@@ -83,11 +58,11 @@ void applyKey(NatsSpec& out, std::string_view key, std::string_view value) {
       throw bad("bad receiver id '" + std::string(value) + "' (letters, digits, '-' and '_' only)");
     out.id = value;
   } else if (key == "timeout") {
-    out.ackTimeoutMs = number<std::uint64_t>("timeout (ms)", value, 100, 600'000);
+    out.ackTimeoutMs = boundedNumber<std::uint64_t>("timeout (ms)", value, 100, 600'000);
   } else if (key == "drain") {
-    out.drainMs = number<std::uint64_t>("drain (ms)", value, 0, 3'600'000);
+    out.drainMs = boundedNumber<std::uint64_t>("drain (ms)", value, 0, 3'600'000);
   } else if (key == "dedup") {
-    out.dedupMs = number<std::uint64_t>("dedup (ms)", value, 1000, 86'400'000);
+    out.dedupMs = boundedNumber<std::uint64_t>("dedup (ms)", value, 1000, 86'400'000);
   } else {
     throw bad("unknown option '" + std::string(key) +
               "' (expected stream, prefix, replicas, spill, buffer, id, timeout, drain or dedup)");
@@ -145,16 +120,7 @@ NatsSpec parseNatsSpec(std::string_view spec) {
     if (comma == std::string_view::npos) break;
     hosts.remove_prefix(comma + 1);
   }
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0)
-      throw bad("expected KEY=VALUE after '?', got '" + std::string(pair) + "'");
-    applyKey(out, pair.substr(0, eq), pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
+  forEachQueryPair(query, [&](std::string_view key, std::string_view value) { applyKey(out, key, value); });
   return out;
 }
 

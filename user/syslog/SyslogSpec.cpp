@@ -1,9 +1,9 @@
 #include "syslog/SyslogSpec.h"
 
-#include <charconv>
 #include <stdexcept>
 
 #include "util/ByteSize.h"
+#include "util/SpecSyntax.h"
 
 namespace ncxdp {
 
@@ -11,16 +11,6 @@ namespace {
 
 std::runtime_error bad(const std::string& what) {
   return std::runtime_error(what);
-}
-
-template <typename T>
-T number(std::string_view key, std::string_view value, T min, T max) {
-  T n{};
-  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (ec != std::errc() || end != value.data() + value.size() || n < min || n > max)
-    throw bad("bad " + std::string(key) + " '" + std::string(value) + "' (expected " + std::to_string(min) +
-              "-" + std::to_string(max) + ")");
-  return n;
 }
 
 void applyKey(SyslogSpec& out, std::string_view key, std::string_view value) {
@@ -39,7 +29,7 @@ void applyKey(SyslogSpec& out, std::string_view key, std::string_view value) {
       throw bad("bad buffer size '" + std::string(value) + "' (64K to 16G; examples: 8M, 1G)");
     out.bufferBytes = std::size_t(*n);
   } else if (key == "drain") {
-    out.drainMs = number<std::uint64_t>("drain (ms)", value, 0, 3'600'000);
+    out.drainMs = boundedNumber<std::uint64_t>("drain (ms)", value, 0, 3'600'000);
   } else if (key == "ca" || key == "cert" || key == "key") {
     if (value.empty()) throw bad("empty " + std::string(key) + " path");
     (key == "ca" ? out.caFile : key == "cert" ? out.certFile : out.keyFile) = value;
@@ -47,7 +37,7 @@ void applyKey(SyslogSpec& out, std::string_view key, std::string_view value) {
     if (value.empty()) throw bad("empty server name");
     out.serverName = value;
   } else if (key == "pen") {
-    out.pen = number<std::uint32_t>("pen (enterprise number)", value, 1, 4'294'967'295u);
+    out.pen = boundedNumber<std::uint32_t>("pen (enterprise number)", value, 1, 4'294'967'295u);
   } else {
     throw bad("unknown option '" + std::string(key) +
               "' (expected proto, buffer, drain, ca, cert, key, name or pen)");
@@ -81,54 +71,16 @@ SyslogSpec parseSyslogSpec(std::string_view spec) {
   std::string_view query = q == std::string_view::npos ? std::string_view{} : rest.substr(q + 1);
 
   SyslogSpec out;
-  std::string_view host;
-  std::string_view port;
-  bool hasPort = false;
-  if (!server.empty() && server.front() == '[') {
-    const std::size_t close = server.find(']');
-    if (close == std::string_view::npos) throw bad("unterminated '[' in '" + std::string(server) + "'");
-    host = server.substr(1, close - 1);
-    std::string_view after = server.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') throw bad("expected ':PORT' after ']' in '" + std::string(server) + "'");
-      port = after.substr(1);
-      hasPort = true;
-    }
-  } else {
-    const std::size_t colon = server.find(':');
-    host = server.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      if (server.find(':', colon + 1) != std::string_view::npos)
-        throw bad("IPv6 address '" + std::string(server) + "' needs brackets (syslog://[ADDR]:PORT)");
-      port = server.substr(colon + 1);
-      hasPort = true;
-    }
-  }
-  if (host.empty()) throw bad("missing host (expected syslog://HOST[:PORT])");
-  for (char c : host)
-    if (c == '/' || c == '@' || c == ' ' || c == '?' || c == '&' || c == '[' || c == ']')
-      throw bad("bad host '" + std::string(host) + "'");
-  out.host = host;
-
-  while (!query.empty()) {
-    const std::size_t amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    const std::size_t eq = pair.find('=');
-    if (eq == std::string_view::npos || eq == 0)
-      throw bad("expected KEY=VALUE after '?', got '" + std::string(pair) + "'");
-    applyKey(out, pair.substr(0, eq), pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    query.remove_prefix(amp + 1);
-  }
+  const HostPort hp = splitHostPort(server);
+  if (hp.bareIpv6())
+    throw bad("IPv6 address '" + std::string(server) + "' needs brackets (syslog://[ADDR]:PORT)");
+  if (hp.host.empty()) throw bad("missing host (expected syslog://HOST[:PORT])");
+  if (!isPlainHost(hp.host)) throw bad("bad host '" + std::string(hp.host) + "'");
+  out.host = hp.host;
+  forEachQueryPair(query, [&](std::string_view key, std::string_view value) { applyKey(out, key, value); });
 
   out.port = out.proto == SyslogProto::Tls ? 6514 : 514;
-  if (hasPort) {
-    try {
-      out.port = number<std::uint16_t>("port", port, 1, 65535);
-    } catch (const std::runtime_error&) {
-      throw bad("bad port '" + std::string(port) + "' (expected 1-65535)");
-    }
-  }
+  if (hp.hasPort) out.port = boundedNumber<std::uint16_t>("port", hp.port, 1, 65535);
   if (out.certFile.empty() != out.keyFile.empty())
     throw bad("cert= and key= go together (a client certificate and its key)");
   if (out.proto != SyslogProto::Tls &&
