@@ -27,6 +27,19 @@ void appendWire(std::string_view s, std::string& out) {
   TextFormat::appendEscaped(s, out);
 }
 
+// "LABEL  kind: class" and the hosts line: the top of a cluster block and of --explain.
+void appendHeading(const ClusterReport& c, const std::string& label, std::string& out) {
+  out += label;
+  out += "  ";
+  out += kindName(c.kind);
+  if (!c.cls.empty()) {
+    out += ": ";
+    appendWire(c.cls, out);
+  }
+  appendf(out, "\n  hosts     %llu (%llu panicked), %llu events\n", (unsigned long long)c.hosts,
+          (unsigned long long)c.hostsPanicked, (unsigned long long)c.events);
+}
+
 // The frames of the first event the signature did not use, and why: what makes two traces that
 // differ there the same bug. One line per reason (consecutive frames skipped for the same reason
 // are listed together); the plumbing below the entry point is left to --explain.
@@ -67,13 +80,7 @@ void appendSkipped(const ClusterReport& c, std::string& out) {
 
 std::string TextReport::explain(const ClusterReport& c, std::size_t topFrames) {
   std::string out;
-  appendf(out, "cluster %s  %s", c.id.c_str(), std::string(kindName(c.kind)).c_str());
-  if (!c.cls.empty()) {
-    out += ": ";
-    appendWire(c.cls, out);
-  }
-  appendf(out, "\n  hosts     %llu (%llu panicked), %llu events\n", (unsigned long long)c.hosts,
-          (unsigned long long)c.hostsPanicked, (unsigned long long)c.events);
+  appendHeading(c, "cluster " + c.id, out);
   out += "  signature ";
   appendWire(c.signature, out);
   out +=
@@ -156,13 +163,8 @@ std::string TextReport::render(const TriageReport& r, const TextReportOptions& o
 
   for (std::size_t i = 0; i < r.clusters.size(); ++i) {
     const ClusterReport& c = r.clusters[i];
-    appendf(out, "\n#%zu %s  %s", i + 1, c.id.c_str(), std::string(kindName(c.kind)).c_str());
-    if (!c.cls.empty()) {
-      out += ": ";
-      appendWire(c.cls, out);
-    }
-    appendf(out, "\n  hosts     %llu (%llu panicked), %llu events\n", (unsigned long long)c.hosts,
-            (unsigned long long)c.hostsPanicked, (unsigned long long)c.events);
+    out += '\n';
+    appendHeading(c, "#" + std::to_string(i + 1) + " " + c.id, out);
     out += "  reason    ";
     appendWire(c.reason, out);
     out += '\n';
