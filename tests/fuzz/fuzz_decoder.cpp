@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   config.maxLineBytes = 300;
   config.maxMessageBytes = 4096;
   config.reasmPerSourceBytes = 6000;
-  config.reasmTotalBytes = 12000;
+  config.memoryBytes = 12000;
   config.lineIdleUs = 100'000;
   config.fragTimeoutUs = 200'000;
   ncxdp::Decoder decoder(config);
@@ -62,11 +62,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (len > size - at) len = size - at;
     ncxdp::Source source = ncxdp::Source::ipv4(0x0a000000u | (src & 7u), std::uint16_t(6665 + (src >> 3)));
     decoder.feed(source, std::span(data + at, len), now, handler);
+    // The memory budget holds after every datagram: over it, the decoder emits the oldest state.
+    if (decoder.pendingBytes() > config.memoryBytes) abort();
     at += len;
     decoder.tick(now, handler);
   }
   decoder.flush(now, handler);
   if (decoder.reasmBytes() != 0) abort();  // flush must release every reassembly byte
+  if (decoder.pendingBytes() != 0) abort();
   if (decoder.sourceCount() > config.maxSources) abort();
   return 0;
 }

@@ -616,14 +616,15 @@ TEST_F(DecoderTest, PerSourceCapEvictsOldestPendingAsIncomplete) {
 }
 
 TEST_F(DecoderTest, TotalCapAcrossSourcesBounded) {
-  config_.reasmTotalBytes = 5000;
+  config_.memoryBytes = 5000;
   Decoder d(config_);
   for (std::uint32_t host = 1; host <= 20; ++host) {
     auto frags = fragmentsOf("6,1,1,-", std::string(1000, 't') + "\n", 500);
-    d.feed(src(host), bytes(frags[0]), kT0, out_);
+    d.feed(src(host), bytes(frags[0]), kT0 + host, out_);
     EXPECT_LE(d.reasmBytes(), 5000u);
+    EXPECT_LE(d.pendingBytes(), 5000u);
   }
-  EXPECT_GT(d.stats().reasmOverCap, 0u);
+  EXPECT_GT(d.stats().messagesEvictedMemory, 0u);
   d.flush(kT0 + 1, out_);
   EXPECT_EQ(d.reasmBytes(), 0u);
   // Every fragment's bytes reached the output, flagged incomplete.
@@ -637,12 +638,60 @@ TEST_F(DecoderTest, FragmentBeyondTotalTrimmedAndBadNcfragIsPlain) {
   auto m = out_.messages();
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m[0].format, Format::Plain);
+  EXPECT_EQ(m[0].text, "6,1,1,-,ncfrag=5/3;abc");
+  EXPECT_EQ(decoder_.stats().malformed, 1u);
   out_.records.clear();
-  feed("6,2,1,-,ncfrag=0/4;abcdefgh");  // more bytes than total
+  // More bytes than the total its header announces: the header lies, so nothing is trimmed away
+  // (issue 13: the 400 bytes past ncfrag=0/100 vanished uncounted). Every byte stays, as plain text.
+  feed("6,2,1,-,ncfrag=0/4;abcdefgh\n");
   m = out_.messages();
   ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].format, Format::Plain);
+  EXPECT_EQ(m[0].text, "6,2,1,-,ncfrag=0/4;abcdefgh");
+  EXPECT_EQ(decoder_.stats().malformed, 2u);
+  // NUL padding past the total is what 6.12 sends where a '\n' belongs: not malformed.
+  out_.records.clear();
+  feed(std::string("6,3,1,-,ncfrag=0/4;abcd\0\0", 25));
+  m = out_.messages();
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].format, Format::Extended);
   EXPECT_EQ(m[0].text, "abcd");
   EXPECT_FALSE(m[0].incomplete);
+  EXPECT_EQ(decoder_.stats().malformed, 2u);
+}
+
+// Issue 13 item 5: each of these became a plain record with ncxdp_decode_errors_total{reason=
+// "malformed"} at 0. They are kept (as plain text, no byte lost) and counted.
+TEST_F(DecoderTest, BrokenExtendedHeadersCountedMalformedAndKept) {
+  const std::string body(500, 'b');
+  const std::vector<std::string> broken = {
+      "6,-5,1,-;negative seq\n",
+      "2147483648,1,1,-;priority 2^31\n",
+      "6,1,1,-,ncfrag=0/0;zero total\n",
+      "6,1,1,-,ncfrag=5000/1000;offset past total\n",
+      "6,1,1,-,ncfrag=0/100;" + body + "\n",
+      "6.1.0,6,-1,1,-;negative seq after a release\n",
+      "6,1,99999999999999999999999,-;timestamp past 64 bits\n",
+  };
+  std::uint32_t host = 1;
+  for (const std::string& d : broken) {
+    SCOPED_TRACE(d.substr(0, 40));
+    out_.records.clear();
+    const std::uint64_t before = decoder_.stats().malformed;
+    feed(d, kT0, src(host++));
+    auto m = out_.messages();
+    ASSERT_EQ(m.size(), 1u);
+    EXPECT_EQ(m[0].format, Format::Plain);
+    EXPECT_EQ(m[0].text, d.substr(0, d.size() - 1));  // every byte but the newline
+    EXPECT_EQ(decoder_.stats().malformed, before + 1);
+  }
+  // Plain text that merely holds a ';' or commas is not a broken header.
+  out_.records.clear();
+  const std::uint64_t before = decoder_.stats().malformed;
+  feed("[   12.000000] eth0: link up; speed 1000, duplex full\n", kT0, src(99));
+  feed("a,b,c,d;e\n", kT0, src(98));
+  EXPECT_EQ(out_.messages().size(), 2u);
+  EXPECT_EQ(decoder_.stats().malformed, before);
 }
 
 // ---------------- loss accounting ----------------
@@ -862,7 +911,7 @@ TEST_F(DecoderTest, PerSourceStatsVisible) {
 
 TEST_F(DecoderTest, RandomGarbageNeverCrashesAndMemoryStaysBounded) {
   config_.maxSources = 16;
-  config_.reasmTotalBytes = 100'000;
+  config_.memoryBytes = 100'000;
   Decoder d(config_);
   std::mt19937 rng(42);
   Collector sink;
@@ -879,11 +928,13 @@ TEST_F(DecoderTest, RandomGarbageNeverCrashesAndMemoryStaysBounded) {
     d.feed(src(rng() % 40, std::uint16_t(6665 + rng() % 3)), bytes(buf), kT0 + std::uint64_t(i) * 1000, sink);
     if (i % 100 == 0) d.tick(kT0 + std::uint64_t(i) * 1000, sink);
     ASSERT_LE(d.reasmBytes(), 100'000u);
+    ASSERT_LE(d.pendingBytes(), 100'000u);
     ASSERT_LE(d.sourceCount(), 16u);
     if (sink.records.size() > 5000) sink.records.clear();
   }
   d.flush(kT0 + 100'000'000, sink);
   EXPECT_EQ(d.reasmBytes(), 0u);
+  EXPECT_EQ(d.pendingBytes(), 0u);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "capture/Capture.h"
 
+#include <algorithm>
+
 namespace ncxdp {
 
 void addDecoderStats(DecoderStats& into, const DecoderStats& from) {
@@ -24,6 +26,14 @@ void addDecoderStats(DecoderStats& into, const DecoderStats& from) {
   into.kernelDropped += from.kernelDropped;
   into.sourcesEvicted += from.sourcesEvicted;
   into.formatSwitches += from.formatSwitches;
+  into.linesEvictedSources += from.linesEvictedSources;
+  into.linesEvictedMemory += from.linesEvictedMemory;
+  into.messagesEvictedSources += from.messagesEvictedSources;
+  into.messagesEvictedMemory += from.messagesEvictedMemory;
+  into.flushPaced += from.flushPaced;
+  into.pendingBytes += from.pendingBytes;
+  // One budget shared by every decoder: the same limit, not a sum.
+  into.memoryLimit = std::max(into.memoryLimit, from.memoryLimit);
 }
 
 }  // namespace ncxdp

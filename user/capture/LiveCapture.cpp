@@ -5,6 +5,7 @@
 #include <exception>
 #include <stdexcept>
 
+#include "decode/DecoderBudget.h"
 #include "pipeline/Pipeline.h"
 
 namespace ncxdp {
@@ -25,7 +26,11 @@ LiveCapture::LiveCapture(Pipeline& pipeline, const DecoderConfig& decoder, std::
   if (pipeline_.producers() != lanes)
     throw std::runtime_error("pipeline has " + std::to_string(pipeline_.producers()) + " rings for " +
                              std::to_string(lanes) + " capture threads");
-  for (std::size_t i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>(decoder));
+  // One memory budget and one --max-sources for the capture as a whole, not per lane.
+  DecoderConfig shared = decoder;
+  if (!shared.budget)
+    shared.budget = std::make_shared<DecoderBudget>(decoder.memoryBytes, decoder.maxSources, lanes);
+  for (std::size_t i = 0; i < lanes; ++i) lanes_.push_back(std::make_unique<Lane>(shared));
 }
 
 LiveCapture::~LiveCapture() {

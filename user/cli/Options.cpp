@@ -34,6 +34,7 @@ struct Common {
   std::uint64_t lineTimeoutMs = 1000;
   std::uint64_t fragTimeoutMs = 2000;
   std::size_t maxSources = 65536;
+  std::string decoderMemory = "64M";
   std::string ringSize = "64M";
   bool verbose = false;
   bool triage = false;
@@ -60,10 +61,22 @@ void addCommon(CLI::App& sub, Common& c) {
       ->check(CLI::Range(std::uint64_t(1), std::uint64_t(3'600'000)))
       ->type_name("MS");
   sub.add_option("--max-sources", c.maxSources,
-                 "Senders tracked at once; the least recently active is evicted")
+                 "Senders tracked at once, over all threads; the least recently active is evicted")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t(1), std::size_t(1) << 24))
       ->type_name("N");
+  sub.add_option("--decoder-memory", c.decoderMemory,
+                 "Memory for partial lines and fragments waiting for the rest, over all threads (K/M/G); "
+                 "beyond, the oldest is emitted as it is, flagged incomplete")
+      ->capture_default_str()
+      ->type_name("BYTES")
+      ->check(
+          [](const std::string& text) -> std::string {
+            const auto n = parseByteSize(text);
+            if (!n) return "'" + text + "' is not a size (examples: 1048576, 512K, 64M, 1G)";
+            return *n >= (std::uint64_t(64) << 10) ? "" : "must be at least 64K (one reassembled message)";
+          },
+          "SIZE");
   sub.add_option("--ring-size", c.ringSize,
                  "Ring memory between capture and output, split over threads (K/M/G)")
       ->capture_default_str()
@@ -332,6 +345,7 @@ int finishCapture(Options& out, const Common& common, const MetricsArgs& listenM
   out.decoder.lineIdleUs = common.lineTimeoutMs * 1000;
   out.decoder.fragTimeoutUs = common.fragTimeoutMs * 1000;
   out.decoder.maxSources = common.maxSources;
+  out.decoder.memoryBytes = std::size_t(*parseByteSize(common.decoderMemory));
   out.ringBytes = std::size_t(*parseByteSize(common.ringSize));
   if (out.ringBytes / out.captureThreads() < Pipeline::kMinRingBytes) {
     std::fprintf(stderr,

@@ -156,6 +156,12 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                d.bytes, d.fragments, d.fragmentsDuplicate, d.messagesReassembled, d.reasmOverCap, d.malformed,
                d.emptyDatagrams, d.linesIdleFlushed, d.linesSplit, d.kernelDropped, d.sourcesEvicted,
                d.formatSwitches, c.sources);
+  std::fprintf(stderr,
+               "  decoder memory: %" PRIu64 " KiB budget; emitted early: %" PRIu64 " lines, %" PRIu64
+               " messages at --max-sources, %" PRIu64 " lines, %" PRIu64 " messages at --decoder-memory; %" PRIu64
+               " idle flushes paced\n",
+               d.memoryLimit >> 10, d.linesEvictedSources, d.messagesEvictedSources, d.linesEvictedMemory,
+               d.messagesEvictedMemory, d.flushPaced);
   for (std::size_t i = 0; i < p.rings.size(); ++i)
     std::fprintf(stderr,
                  "  ring %zu: %" PRIu64 " KiB, %" PRIu64 " written, %" PRIu64 " full drops, %" PRIu64

@@ -1,10 +1,12 @@
 #include "decode/Decoder.h"
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
+#include "decode/DecoderBudget.h"
 #include "decode/Escape.h"
 #include "decode/ExtendedHeader.h"
 #include "decode/FragmentAssembler.h"
@@ -20,6 +22,15 @@ namespace {
 // netconsole's MAX_PRINT_CHUNK: a plain datagram this long that ends mid-line is followed by its
 // headerless continuation.
 constexpr std::size_t kMaxPrintChunk = 1000;
+// A record's encoding beyond its text (source, numbers, flags): what hasRoomFor() is asked on top.
+constexpr std::size_t kRecordOverhead = 256;
+// Evictions towards another decoder's horizon per tick: bounds the time one tick takes.
+constexpr std::size_t kMaxRebalancePerTick = 4096;
+
+// What an empty std::string holds without allocating (its small-string buffer).
+const std::size_t kInlineLineBytes = std::string().capacity();
+
+enum class EvictCause { Sources, Memory };
 
 std::string_view asChars(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
@@ -46,9 +57,8 @@ struct Links {
 }  // namespace
 
 struct SourceState {
-  SourceState(const Source& s, const DecoderConfig& config, std::size_t& globalBytes,
-              FragmentCounters& counters)
-      : src(s), frags(config, globalBytes, counters) {}
+  SourceState(const Source& s, const DecoderConfig& config, FragmentCounters& counters)
+      : src(s), frags(config, counters) {}
 
   Source src;
   std::string line;          // plain bytes after the last '\n'
@@ -61,6 +71,9 @@ struct SourceState {
   SourceStats stats;
   Links lru;      // every source, most recently active first
   Links pending;  // sources holding a partial line or fragments, most recently active first
+  // What this source's pending state was last counted as in the memory budget (settle()).
+  std::size_t chargedLine = 0;
+  std::size_t chargedFrags = 0;
 
   bool hasPending() const { return !line.empty() || !frags.empty(); }
 };
@@ -110,7 +123,12 @@ class SourceList {
 
 class Decoder::Impl : public AssembledHandler {
  public:
-  explicit Impl(const DecoderConfig& config) : config_(config) {}
+  explicit Impl(const DecoderConfig& config)
+      : config_(config),
+        budget_(config.budget ? config.budget
+                              : std::make_shared<DecoderBudget>(config.memoryBytes, config.maxSources, 1)),
+        memory_(budget_->memory()),
+        sourceShare_(budget_->sources()) {}
 
   void feed(const Source& source, std::span<const std::uint8_t> payload, std::uint64_t nowUs,
             RecordHandler& out) {
@@ -132,26 +150,50 @@ class Decoder::Impl : public AssembledHandler {
     std::string_view bytes = asChars(payload);
     ExtendedHeader header;
     std::size_t bodyOffset = 0;
-    if (!s.expectContinuation && parseExtendedHeader(bytes, header, bodyOffset))
-      feedExtended(s, header, bytes.substr(bodyOffset), nowUs);
-    else
+    if (s.expectContinuation) {
       feedPlain(s, bytes, nowUs);
+    } else if (parseExtendedHeader(bytes, header, bodyOffset)) {
+      std::string_view body = bytes.substr(bodyOffset);
+      if (header.fragmented && !fragmentFits(header, body)) {
+        // The body runs past the total its own header announces: the header lies, so no message
+        // can be trusted to be complete with it. Keep every byte, as plain text, and count it.
+        ++stats_.malformed;
+        feedPlain(s, bytes, nowUs);
+      } else {
+        feedExtended(s, header, body, nowUs);
+      }
+    } else {
+      // Something shaped like an extended header that is not valid (a negative seq, an out of
+      // range priority, a bad ncfrag): its bytes are kept as plain text, and it is counted.
+      if (looksLikeExtendedHeader(bytes)) ++stats_.malformed;
+      feedPlain(s, bytes, nowUs);
+    }
     updatePending(s);
+    settle(s);
+    if (!memory_.within()) relieveMemory(s);
   }
 
   void tick(std::uint64_t nowUs, RecordHandler& out) {
     out_ = &out;
+    rebalance();
     const std::uint64_t minWait = std::min(config_.lineIdleUs, config_.fragTimeoutUs);
     SourceState* s = pendingList_.tail();
     while (s != nullptr) {
       SourceState* prev = pendingList_.prevOf(s);
       if (nowUs < s->stats.lastSeenUs || nowUs - s->stats.lastSeenUs < minWait) break;
+      // Many senders going quiet at once (a flood that stopped) must not overflow the ring: what
+      // the outputs cannot take now waits for the next tick, still held and still counted.
+      if (!out.hasRoomFor(s->line.size() + s->frags.memoryBytes() + kRecordOverhead)) {
+        ++stats_.flushPaced;
+        break;
+      }
       if (!s->line.empty() && nowUs - s->lineUs >= config_.lineIdleUs) {
         ++stats_.linesIdleFlushed;
         flushLine(*s, s->lineUs);
       }
       if (!s->frags.empty()) expireFragments(*s, nowUs);
       if (!s->hasPending()) pendingList_.remove(s);
+      settle(*s);
       s = prev;
     }
   }
@@ -161,6 +203,7 @@ class Decoder::Impl : public AssembledHandler {
     for (auto& [key, state] : sources_) {
       flushPending(*state);
       pendingList_.remove(state.get());
+      settle(*state);
     }
   }
 
@@ -168,10 +211,13 @@ class Decoder::Impl : public AssembledHandler {
     stats_.fragmentsDuplicate = fragCounters_.duplicate;
     stats_.messagesReassembled = fragCounters_.reassembled;
     stats_.reasmOverCap = fragCounters_.overCap;
+    stats_.pendingBytes = memory_.used();
+    stats_.memoryLimit = budget_->memory().total();
     return stats_;
   }
   std::size_t sourceCount() const { return sources_.size(); }
   std::size_t reasmBytes() const { return reasmBytes_; }
+  std::size_t pendingBytes() const { return memory_.used(); }
 
   void visit(void (*fn)(void*, const Source&, const SourceStats&), void* ctx) const {
     for (const auto& [key, state] : sources_) fn(ctx, key, state->stats);
@@ -204,25 +250,108 @@ class Decoder::Impl : public AssembledHandler {
   }
 
  private:
+  // Whether a fragment's body stays within the total its header announces. NUL bytes past the
+  // end are padding (6.12 pads a payload where its '\n' belongs); anything else is not.
+  static bool fragmentFits(const ExtendedHeader& h, std::string_view body) {
+    const std::uint64_t room = h.fragTotal - h.fragOffset;  // the header parser made offset < total
+    if (body.size() <= room) return true;
+    return body.substr(std::size_t(room)).find_first_not_of('\0') == std::string_view::npos;
+  }
+
   SourceState& lookup(const Source& source) {
     auto it = sources_.find(source);
     if (it != sources_.end()) return *it->second;
-    if (sources_.size() >= config_.maxSources && config_.maxSources > 0) evictOldest();
-    auto state = std::make_unique<SourceState>(source, config_, reasmBytes_, fragCounters_);
+    if (!sourceShare_.add(1)) {
+      // Every decoder's share of --max-sources is in use: this decoder's least recently active
+      // sender makes room, and the others drop theirs that are older still (rebalance()).
+      if (SourceState* victim = lru_.tail()) {
+        sourceShare_.pool().noteEviction(victim->stats.lastSeenUs);
+        evictSource(*victim);
+      }
+    }
+    auto state = std::make_unique<SourceState>(source, config_, fragCounters_);
     SourceState* raw = state.get();
     sources_.emplace(source, std::move(state));
     lru_.pushFront(raw);
     return *raw;
   }
 
-  void evictOldest() {
-    SourceState* victim = lru_.tail();
-    if (victim == nullptr) return;
+  void evictSource(SourceState& victim) {
     ++stats_.sourcesEvicted;
-    flushPending(*victim);
-    lru_.remove(victim);
-    pendingList_.remove(victim);
-    sources_.erase(victim->src);
+    evictPending(victim, EvictCause::Sources);
+    lru_.remove(&victim);
+    sourceShare_.remove(1);
+    sources_.erase(victim.src);
+  }
+
+  // Emits a source's pending state as it is, before it is whole, to stay within a limit: a partial
+  // line flagged incomplete, fragmented messages flagged incomplete with their missing ranges.
+  void evictPending(SourceState& s, EvictCause cause) {
+    if (!s.line.empty()) {
+      ++(cause == EvictCause::Sources ? stats_.linesEvictedSources : stats_.linesEvictedMemory);
+      emitPlainLine(s, s.line, s.lineUs, s.lineIsTail, /*cut=*/true);
+      clearLine(s);
+    }
+    if (!s.frags.empty()) {
+      cur_ = &s;
+      const std::size_t n = s.frags.flushAll(*this);
+      (cause == EvictCause::Sources ? stats_.messagesEvictedSources : stats_.messagesEvictedMemory) += n;
+    }
+    pendingList_.remove(&s);
+    settle(s);
+  }
+
+  // Over the memory budget after `current`'s datagram: the oldest pending state goes first, that
+  // of `current` (the newest) only when nothing else is left.
+  void relieveMemory(SourceState& current) {
+    SourceState* v = pendingList_.tail();
+    while (v != nullptr && !memory_.refill()) {
+      SourceState* prev = pendingList_.prevOf(v);
+      if (v != &current) {
+        memory_.pool().noteEviction(v->stats.lastSeenUs);
+        evictPending(*v, EvictCause::Memory);
+      }
+      v = prev;
+    }
+    if (!memory_.refill()) evictPending(current, EvictCause::Memory);
+  }
+
+  // Another decoder had to evict state last active at the horizon: this one gives up its own
+  // state that is older still (beyond its guaranteed floor), so the budget goes to the newest
+  // state of the capture as a whole.
+  void rebalance() {
+    const std::uint64_t sourceHorizon = sourceShare_.pool().horizonUs();
+    std::size_t n = 0;
+    while (sourceHorizon != 0 && n < kMaxRebalancePerTick && sourceShare_.aboveFloor()) {
+      SourceState* v = lru_.tail();
+      if (v == nullptr || v->stats.lastSeenUs >= sourceHorizon) break;
+      if (v->hasPending() && !out_->hasRoomFor(v->line.size() + v->frags.memoryBytes() + kRecordOverhead)) break;
+      evictSource(*v);
+      ++n;
+    }
+    const std::uint64_t memoryHorizon = memory_.pool().horizonUs();
+    while (memoryHorizon != 0 && n < kMaxRebalancePerTick && memory_.aboveFloor()) {
+      SourceState* v = pendingList_.tail();
+      if (v == nullptr || v->stats.lastSeenUs >= memoryHorizon) break;
+      if (!out_->hasRoomFor(v->line.size() + v->frags.memoryBytes() + kRecordOverhead)) break;
+      evictPending(*v, EvictCause::Memory);
+      ++n;
+    }
+  }
+
+  // Brings the memory budget up to date with what `s` holds now.
+  void settle(SourceState& s) {
+    const std::size_t line = s.line.capacity() > kInlineLineBytes ? s.line.capacity() : 0;
+    const std::size_t frags = s.frags.memoryBytes();
+    const std::size_t before = s.chargedLine + s.chargedFrags;
+    const std::size_t after = line + frags;
+    reasmBytes_ = reasmBytes_ - s.chargedFrags + frags;
+    s.chargedLine = line;
+    s.chargedFrags = frags;
+    if (after > before)
+      memory_.add(after - before);
+    else if (after < before)
+      memory_.remove(before - after);
   }
 
   void flushPending(SourceState& s) {
@@ -262,7 +391,7 @@ class Decoder::Impl : public AssembledHandler {
       } else {
         s.line.append(piece);
         emitPlainLine(s, s.line, nowUs, s.lineIsTail);
-        s.line.clear();
+        releaseLine(s);
       }
       s.lineIsTail = false;
       start = nl + 1;
@@ -283,16 +412,32 @@ class Decoder::Impl : public AssembledHandler {
 
   void flushLine(SourceState& s, std::uint64_t recvUs) {
     emitPlainLine(s, s.line, recvUs, s.lineIsTail);
-    s.line.clear();
+    clearLine(s);
+  }
+
+  void clearLine(SourceState& s) {
+    releaseLine(s);
     s.lineIsTail = false;
     s.expectContinuation = false;
   }
 
-  void emitPlainLine(SourceState& s, std::string_view line, std::uint64_t recvUs, bool rawTail) {
+  // Empties the line and frees its buffer: a sender with nothing pending holds no line memory, so
+  // the memory budget counts all there is (a partial line costs one allocation).
+  static void releaseLine(SourceState& s) {
+    if (s.line.capacity() > kInlineLineBytes)
+      std::string().swap(s.line);
+    else
+      s.line.clear();
+  }
+
+  // `cut`: emitted before its newline because of an eviction; the rest may follow as another record.
+  void emitPlainLine(SourceState& s, std::string_view line, std::uint64_t recvUs, bool rawTail,
+                     bool cut = false) {
     Record r;
     r.src = s.src;
     r.recvTsUs = recvUs;
     r.format = Format::Plain;
+    r.incomplete = cut;
     if (rawTail) {
       r.text = line;
     } else {
@@ -414,6 +559,9 @@ class Decoder::Impl : public AssembledHandler {
   }
 
   DecoderConfig config_;
+  std::shared_ptr<DecoderBudget> budget_;
+  BudgetShare memory_;       // bytes of pending state (settle())
+  BudgetShare sourceShare_;  // senders tracked
   DecoderStats stats_;
   FragmentCounters fragCounters_;
   std::size_t reasmBytes_ = 0;
@@ -451,6 +599,9 @@ std::size_t Decoder::sourceCount() const {
 }
 std::size_t Decoder::reasmBytes() const {
   return impl_->reasmBytes();
+}
+std::size_t Decoder::pendingBytes() const {
+  return impl_->pendingBytes();
 }
 void Decoder::visitSources(void (*fn)(void*, const Source&, const SourceStats&), void* ctx) const {
   impl_->visit(fn, ctx);

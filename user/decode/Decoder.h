@@ -1,6 +1,7 @@
 // Netconsole decoder: datagrams in, records out. No IO, no clock: the caller passes `now`, which
 // makes it deterministic, unit-testable and fuzzable. One Decoder per capture thread; it owns the
-// state of every source that reaches that thread, so nothing here is shared or locked.
+// state of every source that reaches that thread, so nothing here is locked. Only the limits are
+// shared between the decoders of one capture (DecoderBudget: memory and senders, atomics).
 #pragma once
 
 #include <cstddef>
@@ -13,20 +14,29 @@
 
 namespace ncxdp {
 
+class DecoderBudget;
+
 struct DecoderConfig {
   // A plain line without its '\n' is emitted after this much silence from its source.
   std::uint64_t lineIdleUs = 1'000'000;
   // A fragmented message still missing bytes this long after its first fragment is emitted
   // flagged incomplete.
   std::uint64_t fragTimeoutUs = 2'000'000;
-  // Sources beyond this are evicted least-recently-active first (their pending state flushed).
+  // Senders tracked at once, over all decoders sharing `budget`: beyond, the least recently
+  // active is evicted (its pending state emitted first). 0: no limit.
   std::size_t maxSources = 65536;
   // A plain line longer than this is emitted in pieces (the kernel never sends one this long).
   std::size_t maxLineBytes = 8192;
-  // Reassembly memory caps: per message, per source, and in total over all sources.
+  // Reassembly caps: per message and per source.
   std::size_t maxMessageBytes = 64 * 1024;
   std::size_t reasmPerSourceBytes = 256 * 1024;
-  std::size_t reasmTotalBytes = 64 * 1024 * 1024;
+  // Pending state (partial plain lines and reassembly) of all sources, over all decoders sharing
+  // `budget`: beyond, the oldest pending state is emitted as it is (flagged incomplete). One
+  // datagram's worth may overshoot it until that datagram is decoded. 0: no limit.
+  std::size_t memoryBytes = 64 * 1024 * 1024;
+  // The limits shared with the other decoders of one capture, made from maxSources and
+  // memoryBytes for all of them (LiveCapture does). Null: this decoder has them to itself.
+  std::shared_ptr<DecoderBudget> budget;
 };
 
 struct DecoderStats {
@@ -51,6 +61,17 @@ struct DecoderStats {
   std::uint64_t kernelDropped = 0;  // sum of "** N printk messages dropped **"
   std::uint64_t sourcesEvicted = 0;
   std::uint64_t formatSwitches = 0;  // a source changed between plain and extended
+  // Pending state emitted before it was whole, to stay within a limit (flagged incomplete): plain
+  // lines still missing their newline and fragmented messages still missing fragments, because
+  // their sender was evicted at maxSources, or to stay within the memory budget.
+  std::uint64_t linesEvictedSources = 0;
+  std::uint64_t linesEvictedMemory = 0;
+  std::uint64_t messagesEvictedSources = 0;
+  std::uint64_t messagesEvictedMemory = 0;
+  std::uint64_t flushPaced = 0;  // ticks that left idle state for later: the outputs were behind
+  // Gauges: pending-state bytes this decoder holds now, and the budget shared by all decoders.
+  std::uint64_t pendingBytes = 0;
+  std::uint64_t memoryLimit = 0;
 };
 
 // Per-source counters, for metrics and the exit summary.
@@ -75,14 +96,18 @@ class Decoder {
   void feed(const Source& source, std::span<const std::uint8_t> payload, std::uint64_t nowUs,
             RecordHandler& out);
   // Emits what has waited long enough: idle plain lines, timed-out fragments. Call it every
-  // ~100 ms of `now`, also when no datagram arrives.
+  // ~100 ms of `now`, also when no datagram arrives. While `out` has no room
+  // (RecordHandler::hasRoomFor), the rest waits for a later tick instead of being lost; here too
+  // goes state older than what another decoder had to evict (the shared budget's horizon).
   void tick(std::uint64_t nowUs, RecordHandler& out);
   // Emits everything still pending (shutdown, end of a capture file).
   void flush(std::uint64_t nowUs, RecordHandler& out);
 
   const DecoderStats& stats() const;
   std::size_t sourceCount() const;
+  // Bytes of pending reassembly state, and of all pending state (reassembly and plain lines).
   std::size_t reasmBytes() const;
+  std::size_t pendingBytes() const;
   // Visits every live source with its counters.
   template <typename F>
   void forEachSource(F&& f) const;

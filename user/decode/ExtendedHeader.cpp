@@ -106,6 +106,36 @@ bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
   return true;
 }
 
+namespace {
+
+// An optionally signed run of digits, of any length: what a number field looks like to a sender
+// that got it wrong (a negative seq, a priority past 2^31).
+bool isNumberLike(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+}  // namespace
+
+bool looksLikeExtendedHeader(std::string_view payload) {
+  std::string_view window = payload.substr(0, kMaxExtendedHeader);
+  const auto semi = window.find(';');
+  if (semi == std::string_view::npos) return false;
+  std::string_view rest = window.substr(0, semi);
+  if (rest.find('\n') != std::string_view::npos) return false;
+  bool more = true;
+  std::string_view f[5];
+  int have = 0;
+  while (have < 5 && more) f[have++] = nextField(rest, more);
+  int base = -1;
+  if (have >= 4 && isFlag(f[3]))
+    base = 0;
+  else if (have == 5 && isFlag(f[4]) && isRelease(f[0]))
+    base = 1;
+  if (base < 0) return false;
+  return isNumberLike(f[base]) && isNumberLike(f[base + 1]) && isNumberLike(f[base + 2]);
+}
+
 bool parseExtendedHeader(std::string_view payload, ExtendedHeader& out, std::size_t& bodyOffset) {
   std::string_view window = payload.substr(0, kMaxExtendedHeader);
   auto semi = window.find(';');

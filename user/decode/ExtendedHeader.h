@@ -37,6 +37,12 @@ inline constexpr std::size_t kMaxExtendedHeader = 256;
 // text, so a malformed header loses no bytes.
 bool parseExtendedHeader(std::string_view payload, ExtendedHeader& out, std::size_t& bodyOffset);
 
+// After parseExtendedHeader() refused `payload`: whether it still has the shape of an extended
+// header ([release,]<number>,<number>,<number>,<flag>[,...]; before a ';', no newline) with a
+// value that is invalid: a signed or out-of-range number, a bad ncfrag. Such a datagram is
+// malformed extended netconsole (counted as such), not plain text that happens to hold a ';'.
+bool looksLikeExtendedHeader(std::string_view payload);
+
 // Parses a header already split off (no ';'), e.g. a stored fragment key.
 bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out);
 

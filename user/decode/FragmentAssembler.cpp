@@ -40,13 +40,10 @@ std::uint32_t addRange(std::vector<ByteRange>& have, std::uint32_t b, std::uint3
 
 }  // namespace
 
-FragmentAssembler::FragmentAssembler(const DecoderConfig& config, std::size_t& globalBytes,
-                                     FragmentCounters& counters)
-    : config_(config), globalBytes_(globalBytes), counters_(counters) {}
+FragmentAssembler::FragmentAssembler(const DecoderConfig& config, FragmentCounters& counters)
+    : config_(config), counters_(counters) {}
 
-FragmentAssembler::~FragmentAssembler() {
-  globalBytes_ -= bytes_;
-}
+FragmentAssembler::~FragmentAssembler() = default;
 
 FragmentAssembler::Message* FragmentAssembler::find(std::string_view head, std::string_view tail) {
   for (auto& m : pending_)
@@ -89,11 +86,8 @@ void FragmentAssembler::add(const ExtendedHeader& h, std::string_view bytes, std
       ++counters_.overCap;
       emitAndErase(0, out);
     }
-    if (globalBytes_ + total > config_.reasmTotalBytes) {
-      ++counters_.overCap;
-      emitLoneFragment(h, bytes, nowUs, out);
-      return;
-    }
+    // The memory budget shared by all sources is the Decoder's to keep: it evicts the oldest
+    // pending state once this datagram is decoded.
     Message& fresh = pending_.emplace_back();
     fresh.key.reserve(h.keyHead.size() + h.keyTail.size());
     fresh.key.append(h.keyHead).append(h.keyTail);
@@ -101,7 +95,7 @@ void FragmentAssembler::add(const ExtendedHeader& h, std::string_view bytes, std
     fresh.total = total;
     fresh.firstUs = nowUs;
     bytes_ += total;
-    globalBytes_ += total;
+    memory_ += costOf(fresh);
     m = &fresh;
   }
   m->lastUs = nowUs;
@@ -131,8 +125,10 @@ void FragmentAssembler::expire(std::uint64_t nowUs, std::uint64_t timeoutUs, Ass
   }
 }
 
-void FragmentAssembler::flushAll(AssembledHandler& out) {
-  while (!pending_.empty()) emitAndErase(0, out);
+std::size_t FragmentAssembler::flushAll(AssembledHandler& out) {
+  std::size_t n = 0;
+  for (; !pending_.empty(); ++n) emitAndErase(0, out);
+  return n;
 }
 
 void FragmentAssembler::emit(Message& m, AssembledHandler& out) {
@@ -153,8 +149,14 @@ void FragmentAssembler::emitAndErase(std::size_t index, AssembledHandler& out) {
   Message m = std::move(pending_[index]);
   pending_.erase(pending_.begin() + std::ptrdiff_t(index));
   bytes_ -= m.total;
-  globalBytes_ -= m.total;
+  memory_ -= costOf(m);
   emit(m, out);
+  // A sender with nothing pending keeps no buffers: up to --max-sources senders would otherwise
+  // each hold on to their high-water mark outside the memory budget.
+  if (pending_.empty()) {
+    pending_ = {};
+    pieces_ = {};
+  }
 }
 
 void FragmentAssembler::emitLoneFragment(const ExtendedHeader& h, std::string_view bytes, std::uint64_t nowUs,
@@ -169,6 +171,8 @@ void FragmentAssembler::emitLoneFragment(const ExtendedHeader& h, std::string_vi
   a.lastUs = nowUs;
   a.complete = h.fragOffset == 0 && bytes.size() == h.fragTotal;
   out.onAssembled(a);
+  keyScratch_ = {};  // a rare path: keep nothing per sender for it
+  if (pending_.empty()) pieces_ = {};
 }
 
 }  // namespace ncxdp

@@ -1,11 +1,11 @@
 // Reassembles extended netconsole messages cut into ncfrag fragments, for one source. Fragments
 // are keyed by their header (minus ncfrag), may come in any order or twice, and the memory they
-// hold is capped per message, per source and across all sources.
+// hold is capped per message and per source here; the Decoder holds all sources within the
+// shared memory budget (DecoderBudget) using memoryBytes().
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <span>
 #include <string>
 #include <string_view>
@@ -47,8 +47,7 @@ struct FragmentCounters {
 
 class FragmentAssembler {
  public:
-  // globalBytes is shared by every source of one decoder (one thread), hence no atomics.
-  FragmentAssembler(const DecoderConfig& config, std::size_t& globalBytes, FragmentCounters& counters);
+  FragmentAssembler(const DecoderConfig& config, FragmentCounters& counters);
   ~FragmentAssembler();
   FragmentAssembler(const FragmentAssembler&) = delete;
   FragmentAssembler& operator=(const FragmentAssembler&) = delete;
@@ -57,10 +56,12 @@ class FragmentAssembler {
   void add(const ExtendedHeader& header, std::string_view bytes, std::uint64_t nowUs, AssembledHandler& out);
   // Emits, flagged incomplete, every message whose first fragment is older than the timeout.
   void expire(std::uint64_t nowUs, std::uint64_t timeoutUs, AssembledHandler& out);
-  // Emits every pending message (shutdown, source eviction).
-  void flushAll(AssembledHandler& out);
+  // Emits every pending message (shutdown, source eviction); returns how many.
+  std::size_t flushAll(AssembledHandler& out);
 
   bool empty() const { return pending_.empty(); }
+  // What the pending messages hold: their bodies, keys and bookkeeping.
+  std::size_t memoryBytes() const { return memory_; }
 
  private:
   struct Message {
@@ -80,11 +81,16 @@ class FragmentAssembler {
   void emitLoneFragment(const ExtendedHeader& header, std::string_view bytes, std::uint64_t nowUs,
                         AssembledHandler& out);
 
+  static std::size_t costOf(const Message& m) { return m.total + m.key.size() + sizeof(Message); }
+
   const DecoderConfig& config_;
-  std::size_t& globalBytes_;
   FragmentCounters& counters_;
-  std::deque<Message> pending_;  // oldest first
-  std::size_t bytes_ = 0;
+  // Oldest first. A vector, not a deque: a source holds a handful of messages at most, and an
+  // empty vector costs no allocation (libstdc++'s deque allocates ~600 bytes even when empty,
+  // for every one of up to --max-sources senders).
+  std::vector<Message> pending_;
+  std::size_t bytes_ = 0;   // message bodies, for the per-source cap
+  std::size_t memory_ = 0;  // everything pending costs, for the shared budget
   // Hashes of recently completed keys: a late duplicate fragment must not start a new message
   // that would later be emitted as a bogus incomplete copy.
   static constexpr std::size_t kRecent = 8;

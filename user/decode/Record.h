@@ -3,6 +3,7 @@
 // valid only for the duration of the call that hands it over. Copy what you keep.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -52,7 +53,8 @@ struct Record {
   std::string_view text;                    // exact message bytes, unescaped, without prefixes
   std::span<const KeyValue> dict;           // dictionary, userdata and sysdata, in wire order
   std::optional<std::uint64_t> msgid;       // sysdata msgid (6.15+ or ncxdp_tx)
-  bool incomplete = false;                  // fragments still missing at timeout / eviction
+  bool incomplete = false;                  // fragments still missing at timeout / eviction, or a
+                                            // plain line cut before its newline by an eviction
   std::span<const ByteRange> missing;       // body ranges never received (incomplete only)
   std::uint64_t dump = 0;                   // n: replayed by ncxdp_tx's n-th crash dump; 0: live
 
@@ -67,6 +69,10 @@ class RecordHandler {
  public:
   virtual ~RecordHandler() = default;
   virtual void onRecord(const Record& record) = 0;
+  // Whether records of about `bytes` can be taken now without loss. The decoder asks before it
+  // emits state that can wait (idle lines, timed-out fragments), so a flush of many senders at
+  // once is paced by the outputs instead of overflowing a ring.
+  virtual bool hasRoomFor(std::size_t bytes) const { return true; }
 };
 
 // How many values a gap event covers, the same for the decoder's counters and every sink. msgid

@@ -205,6 +205,28 @@ void addDecoderFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamilies::sample(f.counter("ncxdp_sources_evicted_total",
                                    "Senders evicted (least recently active) to stay within --max-sources"),
                          {}, double(d.sourcesEvicted));
+  MetricFamily& evictedEarly = f.counter(
+      "ncxdp_pending_evicted_total",
+      "Pending state emitted before it was whole to stay within a limit, flagged incomplete: state "
+      "line (a plain line without its newline) or message (missing fragments); reason max_sources "
+      "(its sender was evicted) or memory (--decoder-memory)");
+  MetricFamilies::sample(evictedEarly, {{"state", "line"}, {"reason", "max_sources"}}, double(d.linesEvictedSources));
+  MetricFamilies::sample(evictedEarly, {{"state", "line"}, {"reason", "memory"}}, double(d.linesEvictedMemory));
+  MetricFamilies::sample(evictedEarly, {{"state", "message"}, {"reason", "max_sources"}},
+                         double(d.messagesEvictedSources));
+  MetricFamilies::sample(evictedEarly, {{"state", "message"}, {"reason", "memory"}},
+                         double(d.messagesEvictedMemory));
+  MetricFamilies::sample(
+      f.gauge("ncxdp_decoder_memory_bytes",
+              "Bytes the decoders hold for partial lines and fragments waiting for the rest"),
+      {}, double(d.pendingBytes));
+  MetricFamilies::sample(f.gauge("ncxdp_decoder_memory_limit_bytes", "--decoder-memory, over all threads"), {},
+                         double(d.memoryLimit));
+  MetricFamilies::sample(
+      f.counter("ncxdp_idle_flush_paced_total",
+                "Decoder ticks that left idle lines and fragments for the next tick because a ring was half "
+                "full: a flush of many senders at once waits for the outputs instead of overflowing"),
+      {}, double(d.flushPaced));
 }
 
 // Defined below, next to the other optional families.

@@ -20,6 +20,11 @@ class RingWriter : public RecordHandler {
 
   // Called on the producer thread only.
   void onRecord(const Record& record) override;
+  // Room for `bytes` while the ring stays at most half full, so state the decoder may hold a
+  // little longer (an idle flush) leaves the other half to live traffic. Always when blocking.
+  bool hasRoomFor(std::size_t bytes) const override {
+    return blocking() || ring_.usedBytes() + bytes <= ring_.capacity() / 2;
+  }
 
   // When blocking, onRecord() waits for room instead of dropping (pcap replay, shutdown flush).
   // May be called from another thread: turning it off releases a writer stuck waiting on a
