@@ -13,6 +13,10 @@ namespace ncxdp {
 namespace {
 
 constexpr std::uint64_t kTickUs = 100'000;
+// After a tick that left idle state for later because the ring was half full (the decoder's
+// flushPaced), the next comes this soon: the outputs usually drain half a ring in far less than a
+// tick, and many senders going quiet at once should not take seconds to come out.
+constexpr std::uint64_t kPacedRetryUs = 2'000;
 // Per-source samples are published every this many ticks: ranking every sender costs more than
 // copying a lane's totals, and a second is finer than any scrape interval.
 constexpr int kTicksPerSourcePublish = 10;
@@ -121,8 +125,10 @@ void LiveCapture::run(std::size_t i) {
       const std::uint64_t now = realtimeUs();
       // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
       if (now - lastTick >= kTickUs || now < lastTick) {
+        const std::uint64_t pacedBefore = lane.decoder.stats().flushPaced;
         lane.decoder.tick(decoderClockUs(i, now), out);
         lastTick = now;
+        if (lane.decoder.stats().flushPaced != pacedBefore) lastTick = now - (kTickUs - kPacedRetryUs);
         pushed = true;
         publish(i, ++ticks % kTicksPerSourcePublish == 0);
       }
