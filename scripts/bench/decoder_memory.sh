@@ -10,7 +10,10 @@
 #   decoder_memory.sh BUILD_DIR OUT_DIR
 #
 # Environment: BENCH_SENDERS (default "10000 100000 1000000"), BENCH_REPEAT (3), BENCH_PPS
-# (datagrams per second, default 200000), BENCH_CONFIGS (default "defaults threads2").
+# (datagrams per second, default 200000), BENCH_CONFIGS (default "defaults threads2"),
+# BENCH_CHUNKS (1000-byte datagrams of unfinished line per sender, default 1; 8 makes 8 KB
+# lines, the most a sender may hold), BENCH_NCXDP (another ncxdp binary, e.g. a build of an
+# older commit as a baseline; metrics it lacks read as 0).
 # Runs only inside two namespaces it creates (veth pair, addresses 10.197.0.0/16 and the flood's
 # 10.96.0.0/12, which exist nowhere else); needs root.
 set -euo pipefail
@@ -24,7 +27,8 @@ SENDERS=${BENCH_SENDERS:-"10000 100000 1000000"}
 REPEAT=${BENCH_REPEAT:-3}
 PPS=${BENCH_PPS:-200000}
 CONFIGS=${BENCH_CONFIGS:-"defaults threads2"}
-NCXDP=$build/ncxdp
+CHUNKS=${BENCH_CHUNKS:-1}
+NCXDP=${BENCH_NCXDP:-$build/ncxdp}
 FLOOD=$build/nc_flood
 for bin in "$NCXDP" "$FLOOD"; do
   [[ -x $bin ]] || { echo "bench: $bin is not built (run: make build)" >&2; exit 1; }
@@ -72,7 +76,7 @@ trial() {
   local base_kib
   base_kib=$(awk '/^VmRSS:/ {print $2}' "/proc/$RX_PID/status")
   ip netns exec "$TX" timeout 120 "$FLOOD" --to "$RX_ADDR:6666" --src-net 10.96.0.0 --senders "$senders" \
-    --chunks 1 --chunk-bytes 1000 --pps "$PPS" >"$SHM/flood.out" &
+    --chunks "$CHUNKS" --chunk-bytes 1000 --pps "$PPS" >"$SHM/flood.out" &
   local flood=$! peak=0 held text
   while kill -0 "$flood" 2>/dev/null; do
     held=$(sum "$(scrape || true)" ncxdp_decoder_memory_bytes)
@@ -80,12 +84,22 @@ trial() {
     sleep 0.2
   done
   wait "$flood"
-  # Until the line timeout emitted every unfinished line and the output took it (bounded).
+  # Past the line timeout (1 s), until every unfinished line came out and the output took it:
+  # nothing held, and the record count steady over a second (bounded; an older binary without
+  # ncxdp_decoder_memory_bytes is judged by the steady count alone).
+  sleep 1.5
+  local records last=-1 steady=0
   for _ in $(seq 300); do
     text=$(scrape || true)
     held=$(sum "$text" ncxdp_decoder_memory_bytes)
     ((held > peak)) && peak=$held
-    ((held == 0)) && (($(sum "$text" ncxdp_sink_records_total) >= $(sum "$text" ncxdp_records_total))) && break
+    records=$(sum "$text" ncxdp_records_total)
+    if ((held == 0 && records == last)) && (($(sum "$text" ncxdp_sink_records_total) >= records)); then
+      ((++steady >= 5)) && break
+    else
+      steady=0
+    fi
+    last=$records
     sleep 0.2
   done
   local hwm_kib
@@ -93,7 +107,7 @@ trial() {
   kill -TERM "$RX_PID"
   wait "$RX_PID" || true
   RX_PID=""
-  jq -nc --arg config "$config" --argjson senders "$senders" --argjson rep "$rep" \
+  jq -nc --arg config "$config" --argjson senders "$senders" --argjson rep "$rep" --argjson chunks "$CHUNKS" \
     --argjson base_kib "$base_kib" --argjson hwm_kib "$hwm_kib" --argjson peak "$peak" \
     --argjson sent "$(cat "$SHM/flood.out")" \
     --argjson records "$(sum "$text" ncxdp_records_total)" \
@@ -103,7 +117,7 @@ trial() {
     --argjson early_sources "$(sum "$text" ncxdp_pending_evicted_total 'reason="max_sources"')" \
     --argjson socket_drops "$(sum "$text" ncxdp_socket_dropped_datagrams_total)" \
     --argjson ring_drops "$(sum "$text" ncxdp_ring_dropped_records_total)" \
-    '{config:$config, senders:$senders, rep:$rep, base_rss_kib:$base_kib, peak_rss_kib:$hwm_kib,
+    '{config:$config, senders:$senders, chunks:$chunks, rep:$rep, base_rss_kib:$base_kib, peak_rss_kib:$hwm_kib,
       peak_decoder_bytes:$peak, sent:$sent, records:$records, sources_evicted:$evicted,
       early_memory:$early_memory, early_max_sources:$early_sources, socket_drops:$socket_drops,
       ring_drops:$ring_drops}' | tee -a "$results" >&2
@@ -122,8 +136,8 @@ done
 jq -rs '
   def med: sort | .[(length - 1) / 2 | floor];
   def cell(f): (map(f) | "\(med) (\(min)-\(max))");
-  "| listen | senders | peak RSS MiB | decoder memory peak MiB | lines emitted early (memory / max-sources) | records / sent | socket drops |",
-  "|---|---|---|---|---|---|---|",
+  "| listen | senders | peak RSS MiB | decoder memory peak MiB | lines emitted early (memory / max-sources) | records / datagrams sent | socket drops | ring drops |",
+  "|---|---|---|---|---|---|---|---|",
   (group_by([.config, .senders])[] |
-    "| \(.[0].config) | \(.[0].senders) | \(cell(.peak_rss_kib / 1024 | floor)) | \(cell(.peak_decoder_bytes / 1048576 * 10 | floor / 10)) | \(cell(.early_memory)) / \(cell(.early_max_sources)) | \(cell(.records)) / \(.[0].sent) | \(cell(.socket_drops)) |")
+    "| \(.[0].config) | \(.[0].senders) | \(cell(.peak_rss_kib / 1024 | floor)) | \(cell(.peak_decoder_bytes / 1048576 * 10 | floor / 10)) | \(cell(.early_memory)) / \(cell(.early_max_sources)) | \(cell(.records)) / \(.[0].sent) | \(cell(.socket_drops)) | \(cell(.ring_drops)) |")
 ' "$results"

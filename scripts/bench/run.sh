@@ -5,7 +5,8 @@
 # build/bench/offered-vs-delivered.png. docs/benchmarks.md records a run of this script.
 #
 # BENCH_CAPTURE=0 skips the capture benchmarks (about 15 minutes); BENCH_MICRO=0 skips the
-# microbenchmarks. capture.sh documents its own BENCH_* settings.
+# microbenchmarks; BENCH_MEMORY=0 skips decoder_memory.sh (RSS against 10k/100k/1M senders).
+# capture.sh and decoder_memory.sh document their own BENCH_* settings.
 set -euo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,5 +43,9 @@ elif [[ ${BENCH_CAPTURE:-1} != 0 ]]; then
   /usr/bin/python3 "$here/report.py" "$out/capture.jsonl" "$out/capture.md" "$out/offered-vs-delivered.png"
   cat "$out/capture.md"
   echo "bench: tables in $out/capture.md, plot in $out/offered-vs-delivered.png, raw trials in $out/capture.jsonl" >&2
+fi
+if [[ ${BENCH_MEMORY:-1} != 0 && $(id -u) -eq 0 ]]; then
+  echo "bench: decoder memory against 10k/100k/1M senders (about 2 minutes)..." >&2
+  "$here/decoder_memory.sh" "$build" "$out" | tee "$out/decoder_memory.md"
 fi
 echo "bench: done in $(($(date +%s) - start)) s" >&2

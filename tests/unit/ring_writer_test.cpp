@@ -92,6 +92,22 @@ TEST(RingWriterTest, FullRingDropsWithoutBlocking) {
   EXPECT_EQ(popOne(ring).text, "after");
 }
 
+// The decoder asks before an idle flush (issue 13 item 3): room while the ring stays half full.
+TEST(RingWriterTest, HasRoomForKeepsHalfTheRingForLiveTraffic) {
+  SpscRing ring(4096);
+  RingWriter writer(ring);
+  EXPECT_TRUE(writer.hasRoomFor(1000));
+  // More than half the ring fits only when the ring is empty: it would wait forever otherwise.
+  EXPECT_TRUE(writer.hasRoomFor(ring.capacity()));
+  writer.onRecord(message(std::string(200, 'x'), 1));
+  ASSERT_GT(ring.usedBytes(), 0u);
+  EXPECT_TRUE(writer.hasRoomFor(ring.capacity() / 2 - ring.usedBytes()));
+  EXPECT_FALSE(writer.hasRoomFor(ring.capacity() / 2 - ring.usedBytes() + 1));
+  EXPECT_FALSE(writer.hasRoomFor(ring.capacity()));
+  writer.setBlocking(true);
+  EXPECT_TRUE(writer.hasRoomFor(ring.capacity()));  // a blocking writer waits instead of dropping
+}
+
 TEST(RingWriterTest, OversizeRecordIsCountedAndNeverBlocks) {
   SpscRing ring(4096);
   RingWriter writer(ring);

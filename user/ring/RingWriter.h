@@ -21,9 +21,12 @@ class RingWriter : public RecordHandler {
   // Called on the producer thread only.
   void onRecord(const Record& record) override;
   // Room for `bytes` while the ring stays at most half full, so state the decoder may hold a
-  // little longer (an idle flush) leaves the other half to live traffic. Always when blocking.
+  // little longer (an idle flush) leaves the other half to live traffic. Always when blocking,
+  // and always when the ring is empty: one sender's state can exceed half a small ring (256 KiB
+  // of fragments against --ring-size 256K), and it must not wait for room that never comes.
   bool hasRoomFor(std::size_t bytes) const override {
-    return blocking() || ring_.usedBytes() + bytes <= ring_.capacity() / 2;
+    const std::size_t used = ring_.usedBytes();
+    return blocking() || used == 0 || used + bytes <= ring_.capacity() / 2;
   }
 
   // When blocking, onRecord() waits for room instead of dropping (pcap replay, shutdown flush).
