@@ -32,8 +32,9 @@
 # above every user thread), every receiver SCHED_FIFO 2, the generator SCHED_FIFO 1. Note that
 # ncxdp's sink thread steps down to FIFO 1 while its rings are not filling
 # (user/pipeline/SinkPriority.h), i.e. below the receivers' priority.
-# BENCH_REPEAT (default 3): every storm runs that many times per receiver; report.py gives
-# medians and min-max. BENCH_STORM_ONLY=1 skips the rate searches. Each storm line records the
+# BENCH_REPEAT (default 3): every storm and every fixed-rate trial (confirmation at the lossless
+# rate, 1.5x and 2x overload, the common rates of BENCH_COMMON_RATES, default "200000 500000
+# 1000000", and flat out) runs that many times per receiver; report.py gives medians and min-max. BENCH_STORM_ONLY=1 skips the rate searches. Each storm line records the
 # veth drop counters and ncxdp's -v exit summary (fill ring empty, burst buffer full, socket
 # drops, ring full) so that every lost record is attributed to a counter. Each trial line has
 # `short`: true when the generator offered less than 90% of the target rate.
@@ -55,6 +56,7 @@ SCHED=${BENCH_SCHED:-other}
 TOLERANCE=${BENCH_LOSS_TOLERANCE:-0.0001}
 REPEAT=${BENCH_REPEAT:-3}        # every storm is run REPEAT times; report.py gives medians and min-max
 STORM_ONLY=${BENCH_STORM_ONLY:-0} # 1: only the storm (skips the rate searches)
+COMMON_RATES=${BENCH_COMMON_RATES:-"200000 500000 1000000"} # every receiver at these same rates
 WARMUP=${BENCH_WARMUP:-1}          # seconds of warm-up traffic before each storm (0: none)
 WARMUP_PPS=${BENCH_WARMUP_PPS:-100000}
 case $SCHED in
@@ -395,17 +397,50 @@ for payload in $PAYLOADS; do
   for r in "${receivers[@]}"; do
     log "zero-loss search: $r, ${payload}-byte payloads"
     ZL[$r.$payload]=$(search "$r" "$payload")
-    jq -nc --arg receiver "$r" --argjson payload "$payload" --argjson pps "${ZL[$r.$payload]}" \
-      '{kind:"zero_loss", receiver:$receiver, payload:$payload, pps:$pps}' >>"$results"
-    log "zero-loss $r ${payload}B: ${ZL[$r.$payload]}/s"
+    log "zero-loss $r ${payload}B: ${ZL[$r.$payload]}/s (search)"
+  done
+  # Every fixed-rate trial below runs REPEAT times, receivers interleaved within each repeat so
+  # that a noisy minute hits all of them alike; report.py gives medians and min-max.
+  #   confirm        at the rate the search found: the lossless rate counts when most repeats
+  #                  are lossless (the search itself is one trial per point, retried once)
+  #   overload-1.5x, overload-2x   at multiples of each receiver's own lossless rate
+  #   at-attach-2x   listen at 2x attach's lossless rate; at-netconsd-2x: attach at 2x netconsd's
+#   common-RATE    every receiver at the same offered rates (COMMON_RATES), so receivers are
+  #                  compared at equal load, not only at their own multiples
+  #   flat-out       as fast as the generator goes
+  for ((rep = 1; rep <= REPEAT; rep++)); do
+    for r in "${receivers[@]}"; do
+      zl=${ZL[$r.$payload]}
+      ((zl > 0)) || continue
+      trial "$r" "$payload" "$zl" confirm
+    done
   done
   for r in "${receivers[@]}"; do
-    zl=${ZL[$r.$payload]}
-    ((zl > 0)) || continue
-    trial "$r" "$payload" $((zl * 3 / 2 / 1000 * 1000)) overload-1.5x
-    trial "$r" "$payload" $((zl * 2 / 1000 * 1000)) overload-2x
+    jq -nc --arg receiver "$r" --argjson payload "$payload" --argjson pps "${ZL[$r.$payload]}" \
+      '{kind:"zero_loss", receiver:$receiver, payload:$payload, pps:$pps}' >>"$results"
   done
-  for r in "${receivers[@]}"; do trial "$r" "$payload" 0 flat-out; done
+  for ((rep = 1; rep <= REPEAT; rep++)); do
+    for r in "${receivers[@]}"; do
+      zl=${ZL[$r.$payload]}
+      ((zl > 0)) || continue
+      trial "$r" "$payload" $((zl * 3 / 2 / 1000 * 1000)) overload-1.5x
+      trial "$r" "$payload" $((zl * 2 / 1000 * 1000)) overload-2x
+    done
+    # The issue-12 comparisons at one offered rate: listen at 2x attach's lossless rate, attach
+    # at 2x netconsd's.
+    za=${ZL[attach.$payload]:-0}
+    zn=${ZL[netconsd.$payload]:-0}
+    if ((za > 0)) && [[ " ${receivers[*]} " == *" listen "* ]]; then
+      trial listen "$payload" $((za * 2 / 1000 * 1000)) at-attach-2x
+    fi
+    if ((zn > 0)) && [[ " ${receivers[*]} " == *" attach "* ]]; then
+      trial attach "$payload" $((zn * 2 / 1000 * 1000)) at-netconsd-2x
+    fi
+    for rate in $COMMON_RATES; do
+      for r in "${receivers[@]}"; do trial "$r" "$payload" "$rate" "common-$rate"; done
+    done
+    for r in "${receivers[@]}"; do trial "$r" "$payload" 0 flat-out; done
+  done
 done
 
 log "mass-panic storm: $STORM_HOSTS hosts x $STORM_BURST messages within 2 s"
