@@ -25,6 +25,11 @@ constexpr auto kBindRetry = std::chrono::milliseconds(500);
 // Without -f, how long to keep fetching without progress towards the stream's last sequence
 // before giving up: a restarted replica catches up within seconds.
 constexpr auto kMaxStall = std::chrono::milliseconds(30'000);
+// An ephemeral consumer that makes no progress this long, short of the target, is replaced by a
+// new one starting after the last sequence read. The old one can sit on a replica that stays
+// behind (seen in the cluster test: one message short for 30 s after a restart); a new consumer
+// is placed afresh and reads from the stream as the cluster has it now.
+constexpr auto kResubscribeAfter = std::chrono::milliseconds(5'000);
 
 // "10.0.0.5:6665" -> its token; "10.0.0.5" / "fd00::5" -> the token prefix of all its ports.
 void sourceFilter(const std::string& source, std::string& token, std::string& tokenPrefix) {
@@ -57,10 +62,15 @@ NatsReader::NatsReader(const NatsReaderConfig& config) : config_(config) {
   filter_ = config_.spec.prefix + "." + (token.empty() ? ">" : token);
   conn_ = std::make_unique<NatsConnection>(config_.spec, "ncxdp reader", /*waitForServer=*/false, nullptr,
                                            std::function<void()>{});
+  subscribe(0);
+}
+
+void NatsReader::subscribe(std::uint64_t startSeq) {
   jsSubOptions so;
   jsSubOptions_Init(&so);
   so.Stream = config_.spec.stream.c_str();
-  so.Config.DeliverPolicy = js_DeliverAll;
+  so.Config.DeliverPolicy = startSeq == 0 ? js_DeliverAll : js_DeliverByStartSequence;
+  so.Config.OptStartSeq = startSeq;
   // Pull consumers need acknowledgements; one per batch (ack-all) is enough for progress.
   so.Config.AckPolicy = js_AckAll;
   so.ManualAck = true;
@@ -86,6 +96,13 @@ NatsReader::NatsReader(const NatsReaderConfig& config) : config_(config) {
     throw std::runtime_error("cannot read " + filter_ + " from stream " + config_.spec.stream + " at " +
                              config_.spec.serverList() + ": " + why);
   }
+}
+
+void NatsReader::resubscribe(std::uint64_t startSeq) {
+  natsSubscription_Unsubscribe(sub_);
+  natsSubscription_Destroy(sub_);
+  sub_ = nullptr;
+  subscribe(startSeq);
 }
 
 NatsReader::~NatsReader() {
@@ -145,6 +162,7 @@ void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
   ReadTarget target(config_.follow ? 0 : lastSequence(), kMaxStall, ReadTarget::Clock::now());
   // A durable consumer may have read up to (or past) it in an earlier run.
   if (!config_.follow) target.onBatch(deliveredSequence(), 0, ReadTarget::Clock::now());
+  auto stalledSince = ReadTarget::Clock::now();
   auto finished = [&](ReadTarget::Step step) {
     if (step == ReadTarget::Step::GiveUp) throw std::runtime_error(target.shortfall(config_.spec.stream));
     return step == ReadTarget::Step::Done;
@@ -155,7 +173,18 @@ void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
     const natsStatus s = natsSubscription_Fetch(&list, sub_, kFetchBatch, kFetchWaitMs, &jerr);
     if (s == NATS_TIMEOUT || (s == NATS_OK && list.Count == 0)) {
       natsMsgList_Destroy(&list);
-      if (!config_.follow && finished(target.onEmpty(ReadTarget::Clock::now()))) return;
+      const auto now = ReadTarget::Clock::now();
+      if (!config_.follow && finished(target.onEmpty(now))) return;
+      if (!config_.follow && config_.durable.empty() && now - stalledSince >= kResubscribeAfter) {
+        std::fprintf(stderr,
+                     "ncxdp: nats: no progress past seq %llu of %llu for %lld s; reading on through a new "
+                     "consumer\n",
+                     static_cast<unsigned long long>(target.reached()),
+                     static_cast<unsigned long long>(target.target()),
+                     static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kResubscribeAfter).count()));
+        resubscribe(target.reached() + 1);
+        stalledSince = ReadTarget::Clock::now();
+      }
       continue;
     }
     if (s != NATS_OK) {
@@ -204,6 +233,7 @@ void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
     if (batchDone) batchDone();
     natsMsg_Ack(last, nullptr);  // ack-all: covers the whole batch
     natsMsgList_Destroy(&list);
+    if (lastSeq > target.reached()) stalledSince = ReadTarget::Clock::now();
     if (!config_.follow && finished(target.onBatch(lastSeq, pending, ReadTarget::Clock::now()))) return;
   }
 }

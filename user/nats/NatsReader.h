@@ -60,6 +60,10 @@ class NatsReader {
  private:
   std::uint64_t lastSequence();       // the stream's (or the filter's) last sequence, from the leader
   std::uint64_t deliveredSequence();  // the consumer's last delivered stream sequence
+  // Binds a pull consumer: from the stream's start (startSeq 0) or from startSeq on.
+  void subscribe(std::uint64_t startSeq);
+  // Drops the ephemeral consumer and binds a new one from startSeq.
+  void resubscribe(std::uint64_t startSeq);
 
   NatsReaderConfig config_;
   std::string filter_;
