@@ -163,9 +163,9 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
   for (const SinkReport& s : p.sinks) {
     const SinkStats& st = s.stats;
-    std::string detail =
-        st.remote ? std::to_string(st.delivered) + " delivered, " + std::to_string(st.spilled) + " spilled"
-                  : std::to_string(st.written) + " written";
+    std::string detail = s.delivery ? std::to_string(s.delivery->delivered) + " delivered, " +
+                                          std::to_string(s.delivery->spilled) + " spilled"
+                                    : std::to_string(st.written) + " written";
     detail += ", " + std::to_string(st.dropped.total()) + " lost";
     if (st.dropped.total() != 0) detail += " (" + st.dropped.text() + ")";
     std::fprintf(stderr, "  out %s: %" PRIu64 " records, %s, %" PRIu64 " write errors%s%s\n", s.name.c_str(),
@@ -315,10 +315,10 @@ int run(Options opts) {
     rc = 1;
   }
   for (const SinkReport& s : pipelineStats.sinks) {
-    if (s.stats.spilled != 0) {
+    if (s.delivery && s.delivery->spilled != 0) {
       // Not lost, but not where the operator expects it either: say so and fail the run.
       std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " records not delivered, kept in the spill file\n",
-                   cmd, s.name.c_str(), s.stats.spilled);
+                   cmd, s.name.c_str(), s.delivery->spilled);
       rc = 1;
     }
     const std::uint64_t lost = s.stats.dropped.total();

@@ -251,7 +251,7 @@ void addPipelineFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
     MetricFamilies::sample(sinkRecords, at, double(sink.stats.records));
     MetricFamilies::sample(sinkErrors, at, double(sink.stats.writeErrors));
-    if (!sink.stats.remote) MetricFamilies::sample(sinkWritten, at, double(sink.stats.written));
+    if (!sink.delivery) MetricFamilies::sample(sinkWritten, at, double(sink.stats.written));
     // Every reason, zeros included: an alert on a series that appears late misses its first rise.
     for (std::size_t r = 0; r < kDropReasons; ++r) {
       Labels why = at;
@@ -269,7 +269,7 @@ void addPipelineFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
 // waits, what was set aside. Left out entirely when no such output is configured.
 void addRemoteSinkFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   bool any = false;
-  for (const SinkReport& sink : s.pipeline.sinks) any = any || sink.stats.remote;
+  for (const SinkReport& sink : s.pipeline.sinks) any = any || sink.delivery.has_value();
   if (!any) return;
   MetricFamily& delivered =
       f.counter("ncxdp_sink_delivered_records_total",
@@ -285,14 +285,15 @@ void addRemoteSinkFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamily& connected = f.gauge("ncxdp_sink_connected", "1 while the output has a server connection");
   for (std::size_t i = 0; i < s.pipeline.sinks.size(); ++i) {
     const SinkReport& sink = s.pipeline.sinks[i];
-    if (!sink.stats.remote) continue;
+    if (!sink.delivery) continue;
+    const DeliveryStats& d = *sink.delivery;
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
-    MetricFamilies::sample(delivered, at, double(sink.stats.delivered));
-    MetricFamilies::sample(spilled, at, double(sink.stats.spilled));
-    MetricFamilies::sample(retries, at, double(sink.stats.retries));
-    MetricFamilies::sample(buffered, at, double(sink.stats.bufferedRecords));
-    MetricFamilies::sample(bufferedBytes, at, double(sink.stats.bufferedBytes));
-    MetricFamilies::sample(connected, at, sink.stats.connected ? 1 : 0);
+    MetricFamilies::sample(delivered, at, double(d.delivered));
+    MetricFamilies::sample(spilled, at, double(d.spilled));
+    MetricFamilies::sample(retries, at, double(d.retries));
+    MetricFamilies::sample(buffered, at, double(d.bufferedRecords));
+    MetricFamilies::sample(bufferedBytes, at, double(d.bufferedBytes));
+    MetricFamilies::sample(connected, at, d.connected ? 1 : 0);
   }
 }
 
