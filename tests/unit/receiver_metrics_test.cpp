@@ -148,8 +148,8 @@ TEST(ReceiverMetrics, ListenHasSocketCountersAndNoXdpFamilies) {
   s.command = "listen";
   s.path = "socket";
   LaneMetrics lane;
-  lane.stats.socketDrops = 12;
-  lane.stats.recvErrors = 1;
+  lane.stats.commandStats<ListenStats>().socketDrops = 12;
+  lane.stats.commandStats<ListenStats>().recvErrors = 1;
   s.lanes.push_back(lane);
   const auto f = ReceiverMetrics::families(s);
   EXPECT_EQ(value(f, "ncxdp_socket_dropped_datagrams_total", {{"queue", "0"}}), 12);

@@ -102,7 +102,9 @@ struct SocketListener::Worker {
   std::vector<UniqueFd> fds;
   std::vector<std::uint32_t> overflow;  // SO_RXQ_OVFL: the kernel's running drop count per socket
   std::vector<pollfd> pollFds;
-  CaptureStats stats;
+  std::uint64_t received = 0;
+  std::uint64_t truncated = 0;
+  std::uint64_t recvErrors = 0;
 
   // recvmmsg state, preallocated so the receive loop never allocates.
   std::vector<std::uint8_t> buffers;
@@ -195,10 +197,11 @@ CaptureStats SocketListener::stats() const {
 
 void SocketListener::addLaneCounters(std::size_t lane, CaptureStats& out) const {
   const Worker& w = *workers_[lane];
-  out.received += w.stats.received;
-  out.truncated += w.stats.truncated;
-  out.recvErrors += w.stats.recvErrors;
-  for (std::uint32_t dropped : w.overflow) out.socketDrops += dropped;
+  out.received += w.received;
+  out.truncated += w.truncated;
+  ListenStats& own = out.commandStats<ListenStats>();
+  own.recvErrors += w.recvErrors;
+  for (std::uint32_t dropped : w.overflow) own.socketDrops += dropped;
 }
 
 bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& out) {
@@ -214,7 +217,7 @@ bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& 
     }
     const int n = recvmmsg(fd, w.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) {
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++w.stats.recvErrors;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++w.recvErrors;
       break;
     }
     any = true;
@@ -225,9 +228,9 @@ bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& 
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
           std::memcpy(&w.overflow[socketIndex], CMSG_DATA(c), sizeof(std::uint32_t));
       }
-      ++w.stats.received;
+      ++w.received;
       if (h.msg_flags & MSG_TRUNC) {
-        ++w.stats.truncated;
+        ++w.truncated;
         continue;
       }
       Source src;

@@ -83,7 +83,8 @@ std::string mib(std::uint64_t bytes) {
 }
 
 // attach: the exit summary's lines for the XDP program, the AF_XDP sockets and the burst buffers.
-void printAttachSummary(const XskCapture& xsk, const CaptureStats& c, bool verbose) {
+void printAttachSummary(const XskCapture& xsk, const CaptureStats& stats, bool verbose) {
+  const AttachStats c = stats.commandStatsOrZero<AttachStats>();
   const XdpCounters x = xsk.programCounters();
   std::fprintf(stderr,
                "  xdp: %" PRIu64 " seen, %" PRIu64 " matched, %" PRIu64 " redirected, %" PRIu64
@@ -133,21 +134,26 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
   std::uint64_t ringDrops = 0;
   for (const RingStats& r : p.rings) ringDrops += r.drops + r.oversize;
   const DecoderStats& d = c.decoder;
+  // Each command has only its own counters; the lines below show the others as zeros.
+  const ListenStats listen = c.commandStatsOrZero<ListenStats>();
+  const ReplayStats replay = c.commandStatsOrZero<ReplayStats>();
+  const AttachStats attach = c.commandStatsOrZero<AttachStats>();
+  const FrameStats frames = c.frames();
   std::fprintf(
       stderr,
       "ncxdp %s: %" PRIu64 " datagrams, %" PRIu64 " records (%" PRIu64 " plain, %" PRIu64
       " extended), %" PRIu64 " gaps (%" PRIu64 " missing), %" PRIu64 " incomplete, %" PRIu64 " dropped\n",
       opts.commandName(), d.datagrams, d.recordsPlain + d.recordsExtended, d.recordsPlain, d.recordsExtended,
       d.seqGaps + d.msgidGaps, d.seqMissing + d.msgidMissing, d.messagesIncomplete,
-      ringDrops + c.socketDrops + c.truncated + c.xskRxDropped + c.xskRxRingFull + c.xskFillRingEmpty +
-          c.burstFull + c.burstOversize);
+      ringDrops + listen.socketDrops + c.truncated + attach.xskRxDropped + attach.xskRxRingFull +
+          attach.xskFillRingEmpty + attach.burstFull + attach.burstOversize);
   if (!opts.verbose) return;
   std::fprintf(stderr,
                "  capture: %" PRIu64 " received, %" PRIu64 " truncated, %" PRIu64 " socket drops, %" PRIu64
                " receive errors, %" PRIu64 " not udp, %" PRIu64 " ip fragments, %" PRIu64
                " malformed frames, %" PRIu64 " other ports\n",
-               c.received, c.truncated, c.socketDrops, c.recvErrors, c.notUdp, c.ipFragments, c.malformed,
-               c.filtered);
+               c.received, c.truncated, listen.socketDrops, listen.recvErrors, frames.notUdp,
+               frames.ipFragments, frames.malformed, replay.filtered);
   std::fprintf(stderr,
                "  decoder: %" PRIu64 " bytes, %" PRIu64 " fragments (%" PRIu64 " duplicate), %" PRIu64
                " reassembled, %" PRIu64 " over memory cap, %" PRIu64 " malformed, %" PRIu64 " empty, %" PRIu64

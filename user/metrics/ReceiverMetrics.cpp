@@ -41,10 +41,11 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
     const Labels at{{"path", s.path}, {"queue", std::to_string(lane.queue)}};
     MetricFamilies::sample(datagrams, at, double(lane.stats.received));
     MetricFamilies::sample(bytes, at, double(lane.stats.decoder.bytes));
+    const FrameStats frames = lane.stats.frames();  // zeros for listen
     const std::pair<const char*, std::uint64_t> reasons[] = {{"truncated", lane.stats.truncated},
-                                                             {"not_udp", lane.stats.notUdp},
-                                                             {"ip_fragment", lane.stats.ipFragments},
-                                                             {"malformed", lane.stats.malformed}};
+                                                             {"not_udp", frames.notUdp},
+                                                             {"ip_fragment", frames.ipFragments},
+                                                             {"malformed", frames.malformed}};
     for (const auto& [reason, value] : reasons) {
       Labels l = at;
       l.push_back({"reason", reason});
@@ -59,8 +60,9 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
         f.counter("ncxdp_socket_receive_errors_total", "Failed receive calls on the sockets, by queue");
     for (const LaneMetrics& lane : s.lanes) {
       const Labels at{{"queue", std::to_string(lane.queue)}};
-      MetricFamilies::sample(drops, at, double(lane.stats.socketDrops));
-      MetricFamilies::sample(errors, at, double(lane.stats.recvErrors));
+      const ListenStats listen = lane.stats.commandStatsOrZero<ListenStats>();
+      MetricFamilies::sample(drops, at, double(listen.socketDrops));
+      MetricFamilies::sample(errors, at, double(listen.recvErrors));
     }
   }
   MetricFamily& xsk = f.counter(
