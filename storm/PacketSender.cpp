@@ -17,26 +17,19 @@ PacketSender::PacketSender(const std::string& ifname, std::uint32_t batch) : bat
   const unsigned ifindex = if_nametoindex(ifname.c_str());
   if (ifindex == 0) throw std::runtime_error(context + ": no such interface");
   // Protocol 0: this socket only sends, so the kernel never queues received frames on it.
-  fd_ = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-  if (fd_ < 0) throw std::runtime_error(context + ": " + errorTextWithCode(errno));
+  fd_.reset(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  if (!fd_) throw std::runtime_error(context + ": " + errorTextWithCode(errno));
   sockaddr_ll addr{};
   addr.sll_family = AF_PACKET;
   addr.sll_ifindex = int(ifindex);
-  if (bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    const int err = errno;
-    close(fd_);
-    throw std::runtime_error(context + ": bind: " + errorTextWithCode(err));
-  }
+  if (bind(fd_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
+    throw std::runtime_error(context + ": bind: " + errorTextWithCode(errno));
   const int one = 1;
   // Straight to the driver: the storm measures the receiver, not the sender's qdisc.
-  setsockopt(fd_, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
+  setsockopt(fd_.get(), SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof one);
   buffers_.resize(std::size_t(batch_) * kFrameBytes);
   iov_.resize(batch_);
   msgs_.resize(batch_);
-}
-
-PacketSender::~PacketSender() {
-  if (fd_ >= 0) close(fd_);
 }
 
 std::uint32_t PacketSender::acquire(std::uint32_t want, std::uint8_t** bufs) {
@@ -55,7 +48,7 @@ void PacketSender::commit(std::uint32_t n, const std::uint32_t* lengths) {
   std::uint32_t done = 0;
   while (done < n) {
     ++stats_.kicks;
-    const int rc = sendmmsg(fd_, msgs_.data() + done, n - done, 0);
+    const int rc = sendmmsg(fd_.get(), msgs_.data() + done, n - done, 0);
     if (rc > 0) {
       done += std::uint32_t(rc);
       continue;

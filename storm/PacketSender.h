@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "storm/FrameSender.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp::storm {
 
@@ -17,7 +18,6 @@ class PacketSender final : public FrameSender {
  public:
   // Throws std::runtime_error naming the interface and errno.
   PacketSender(const std::string& ifname, std::uint32_t batch);
-  ~PacketSender() override;
   PacketSender(const PacketSender&) = delete;
   PacketSender& operator=(const PacketSender&) = delete;
 
@@ -28,7 +28,7 @@ class PacketSender final : public FrameSender {
   std::string_view name() const override { return "af_packet"; }
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
   std::uint32_t batch_;
   std::vector<std::uint8_t> buffers_;
   std::vector<iovec> iov_;

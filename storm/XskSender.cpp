@@ -2,7 +2,6 @@
 #include "util/ErrnoText.h"
 
 #include <linux/if_xdp.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -14,21 +13,10 @@ namespace ncxdp::storm {
 
 XskSender::XskSender(const std::string& ifname, std::uint32_t queue) {
   const std::string context = "AF_XDP TX socket on " + ifname + " queue " + std::to_string(queue);
-  const std::size_t bytes = std::size_t(kFrames) * kFrameBytes;
-  area_ = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  if (area_ == MAP_FAILED) {
-    area_ = nullptr;
-    throw std::runtime_error(context + ": allocate packet memory: " + errorTextWithCode(errno));
-  }
-  xsk_umem_config umemConfig{};
-  umemConfig.fill_size = XSK_RING_PROD__DEFAULT_NUM_DESCS;
-  umemConfig.comp_size = kFrames;
-  umemConfig.frame_size = kFrameBytes;
-  if (int err = xsk_umem__create(&umem_, area_, bytes, &fill_, &comp_, &umemConfig); err != 0) {
-    umem_ = nullptr;
-    munmap(area_, bytes);
-    area_ = nullptr;
-    throw std::runtime_error(context + ": register UMEM: " + errorTextWithCode(-err));
+  try {
+    umem_ = std::make_unique<Umem>(kFrames, UmemUse::Transmit);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(context + ": " + e.what());
   }
   xsk_socket_config config{};
   config.rx_size = 0;
@@ -36,12 +24,9 @@ XskSender::XskSender(const std::string& ifname, std::uint32_t queue) {
   // TX only: no XDP program is needed, and loading one would disturb the interface.
   config.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
   config.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
-  if (int err = xsk_socket__create(&xsk_, ifname.c_str(), queue, umem_, nullptr, &tx_, &config); err != 0) {
+  if (int err = xsk_socket__create(&xsk_, ifname.c_str(), queue, umem_->get(), nullptr, &tx_, &config);
+      err != 0) {
     xsk_ = nullptr;
-    xsk_umem__delete(umem_);
-    umem_ = nullptr;
-    munmap(area_, bytes);
-    area_ = nullptr;
     throw std::runtime_error(context + ": " + errorTextWithCode(-err));
   }
   free_.reserve(kFrames);
@@ -51,16 +36,15 @@ XskSender::XskSender(const std::string& ifname, std::uint32_t queue) {
 
 XskSender::~XskSender() {
   if (xsk_ != nullptr) xsk_socket__delete(xsk_);
-  if (umem_ != nullptr) xsk_umem__delete(umem_);
-  if (area_ != nullptr) munmap(area_, std::size_t(kFrames) * kFrameBytes);
 }
 
 void XskSender::reap() {
+  xsk_ring_cons& comp = umem_->completion();
   std::uint32_t index = 0;
-  const std::uint32_t n = xsk_ring_cons__peek(&comp_, kFrames, &index);
+  const std::uint32_t n = xsk_ring_cons__peek(&comp, kFrames, &index);
   if (n == 0) return;
-  for (std::uint32_t i = 0; i < n; ++i) free_.push_back(*xsk_ring_cons__comp_addr(&comp_, index + i));
-  xsk_ring_cons__release(&comp_, n);
+  for (std::uint32_t i = 0; i < n; ++i) free_.push_back(*xsk_ring_cons__comp_addr(&comp, index + i));
+  xsk_ring_cons__release(&comp, n);
   outstanding_ -= n;
   stats_.completed += n;
 }
@@ -89,7 +73,7 @@ std::uint32_t XskSender::acquire(std::uint32_t want, std::uint8_t** bufs) {
   for (std::uint32_t i = 0; i < n; ++i) {
     acquired_.push_back(free_.back());
     free_.pop_back();
-    bufs[i] = static_cast<std::uint8_t*>(xsk_umem__get_data(area_, acquired_.back()));
+    bufs[i] = umem_->data(acquired_.back());
   }
   return n;
 }

@@ -1,14 +1,17 @@
-// AF_XDP transmit (libxdp's xsk API) in copy mode, TX only: frames are written into a UMEM and
-// handed to the kernel through the TX ring; completions return them. One sendto() kicks the
+// AF_XDP transmit (libxdp's xsk API) in copy mode, TX only: frames are written into a UMEM (the
+// receiver's Umem, configured for transmit) and handed to the kernel through the TX ring;
+// completions return them. One sendto() kicks the
 // kernel for each 32 frames (its per-call TX budget), so a batch of 64 costs two syscalls.
 #pragma once
 
 #include <xdp/xsk.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "capture/Umem.h"
 #include "storm/FrameSender.h"
 
 namespace ncxdp::storm {
@@ -35,11 +38,10 @@ class XskSender final : public FrameSender {
   void reap();
   void kick();
 
-  void* area_ = nullptr;
-  xsk_umem* umem_ = nullptr;
-  xsk_socket* xsk_ = nullptr;
-  xsk_ring_prod fill_{};
-  xsk_ring_cons comp_{};
+  static_assert(kFrameBytes == Umem::kFrameBytes);
+
+  std::unique_ptr<Umem> umem_;
+  xsk_socket* xsk_ = nullptr;  // deleted before umem_: the UMEM cannot go while a socket uses it
   xsk_ring_prod tx_{};
   std::vector<std::uint64_t> free_;      // frame addresses not with the kernel
   std::vector<std::uint64_t> acquired_;  // handed out by the last acquire()

@@ -15,7 +15,6 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,6 +37,7 @@
 #include <vector>
 
 #include "capture/XdpProgram.h"
+#include "capture/XskSocket.h"
 
 #include "support/RequireRoot.h"
 
@@ -395,64 +395,33 @@ inline std::string expectThrows(const std::function<void()>& action) {
 
 // ---- AF_XDP socket ---------------------------------------------------------------------------
 
-// One copy-mode AF_XDP socket on a queue of a veth, with its UMEM, torn down in reverse order.
+// One copy-mode AF_XDP socket on a queue of a veth (veth has no zero-copy), built by the same
+// XskSocket and Umem the receiver uses, with every frame on the fill ring.
 class TestXsk {
  public:
   static constexpr std::uint32_t kFrames = 64;
-  static constexpr std::uint32_t kFrameSize = XSK_UMEM__DEFAULT_FRAME_SIZE;
 
-  TestXsk(const char* ifname, std::uint32_t queue) {
-    area_ = mmap(nullptr, kFrames * kFrameSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (area_ == MAP_FAILED) throw std::runtime_error(std::string("mmap UMEM: ") + std::strerror(errno));
-    if (int err = xsk_umem__create(&umem_, area_, kFrames * kFrameSize, &fill_, &completion_, nullptr); err) {
-      throw std::runtime_error(std::string("xsk_umem__create: ") + std::strerror(-err));
-    }
-    xsk_socket_config config{};
-    config.rx_size = XSK_RING_CONS__DEFAULT_NUM_DESCS;
-    config.tx_size = XSK_RING_PROD__DEFAULT_NUM_DESCS;
-    // Our XdpProgram owns the XDP side; libxdp must not load its own program.
-    config.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD;
-    config.bind_flags = XDP_COPY;  // veth has no zero-copy support
-    if (int err = xsk_socket__create(&xsk_, ifname, queue, umem_, &rx_, &tx_, &config); err) {
-      throw std::runtime_error(std::string("xsk_socket__create: ") + std::strerror(-err));
-    }
-    std::uint32_t index = 0;
-    if (xsk_ring_prod__reserve(&fill_, kFrames, &index) != kFrames) throw std::runtime_error("fill ring");
-    for (std::uint32_t i = 0; i < kFrames; ++i) *xsk_ring_prod__fill_addr(&fill_, index + i) = i * kFrameSize;
-    xsk_ring_prod__submit(&fill_, kFrames);
-  }
-  ~TestXsk() {
-    if (xsk_ != nullptr) xsk_socket__delete(xsk_);
-    if (umem_ != nullptr) xsk_umem__delete(umem_);
-    if (area_ != MAP_FAILED) munmap(area_, kFrames * kFrameSize);
-  }
-  TestXsk(const TestXsk&) = delete;
-  TestXsk& operator=(const TestXsk&) = delete;
+  TestXsk(const char* ifname, std::uint32_t queue) : socket_(ifname, queue, kFrames, XskBindMode::Copy) {}
 
-  int fd() const { return xsk_socket__fd(xsk_); }
+  int fd() const { return socket_.fd(); }
 
   // The frames waiting in the RX ring, consumed.
   std::vector<Bytes> receive() {
     std::vector<Bytes> frames;
+    xsk_ring_cons& rx = socket_.rx();
     std::uint32_t index = 0;
-    const std::uint32_t n = xsk_ring_cons__peek(&rx_, kFrames, &index);
+    const std::uint32_t n = xsk_ring_cons__peek(&rx, kFrames, &index);
     for (std::uint32_t i = 0; i < n; ++i) {
-      const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx_, index + i);
-      const auto* data = static_cast<const std::uint8_t*>(xsk_umem__get_data(area_, desc->addr));
+      const xdp_desc* desc = xsk_ring_cons__rx_desc(&rx, index + i);
+      const std::uint8_t* data = socket_.umem().data(desc->addr);
       frames.emplace_back(data, data + desc->len);
     }
-    xsk_ring_cons__release(&rx_, n);
+    xsk_ring_cons__release(&rx, n);
     return frames;
   }
 
  private:
-  void* area_ = MAP_FAILED;
-  xsk_umem* umem_ = nullptr;
-  xsk_socket* xsk_ = nullptr;
-  xsk_ring_prod fill_{};
-  xsk_ring_cons completion_{};
-  xsk_ring_cons rx_{};
-  xsk_ring_prod tx_{};
+  XskSocket socket_;
 };
 
 // ---- fixture: a veth pair in a private namespace ----------------------------------------------

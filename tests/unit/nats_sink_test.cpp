@@ -73,11 +73,11 @@ TEST(NatsSinkTest, BufferIsBoundedAndEverythingEndsInTheSpillFile) {
   EXPECT_GT(before.bufferedRecords, 300u);
   EXPECT_LT(before.bufferedRecords, 500u);
   // What did not fit was spilled right away, by the sink itself.
-  EXPECT_EQ(sink.stats().spilled + before.bufferedRecords, std::uint64_t(kRecords));
+  EXPECT_EQ(sink.delivery()->spilled + before.bufferedRecords, std::uint64_t(kRecords));
 
   sink.close();  // drain=0: give up on the buffer at once
   EXPECT_EQ(sink.stats().records, std::uint64_t(kRecords));
-  EXPECT_EQ(sink.stats().spilled, std::uint64_t(kRecords));
+  EXPECT_EQ(sink.delivery()->spilled, std::uint64_t(kRecords));
   EXPECT_EQ(sink.stats().writeErrors, 0u);
   EXPECT_EQ(sink.publisherStats().bufferedRecords, 0u);
   EXPECT_EQ(sink.publisherStats().bufferedBytes, 0u);

@@ -209,9 +209,9 @@ TEST(PcapReplayTest, DecodesEveryUdpPortByDefault) {
   EXPECT_EQ(r.records[1].recvTsUs, kT0 + 2000);
   EXPECT_EQ(r.records[2].text, "second");
   EXPECT_EQ(r.stats.received, 6u);
-  EXPECT_EQ(r.stats.notUdp, 2u);  // ARP, TCP
-  EXPECT_EQ(r.stats.ipFragments, 1u);
-  EXPECT_EQ(r.stats.filtered, 0u);
+  EXPECT_EQ(r.stats.commandStatsOrZero<ReplayStats>().frames.notUdp, 2u);  // ARP, TCP
+  EXPECT_EQ(r.stats.commandStatsOrZero<ReplayStats>().frames.ipFragments, 1u);
+  EXPECT_EQ(r.stats.commandStatsOrZero<ReplayStats>().filtered, 0u);
   EXPECT_EQ(r.stats.decoder.datagrams, 3u);
   EXPECT_EQ(r.stats.sources, 2u);
 }
@@ -222,7 +222,7 @@ TEST(PcapReplayTest, PortFilterKeepsOnlyThoseDestinations) {
   const ReplayResult r = replay(dir.file("mixed.pcap"), {6667});
   ASSERT_EQ(r.records.size(), 1u);
   EXPECT_EQ(r.records[0].text, "plain to 6667");
-  EXPECT_EQ(r.stats.filtered, 2u);
+  EXPECT_EQ(r.stats.commandStatsOrZero<ReplayStats>().filtered, 2u);
   const ReplayResult both = replay(dir.file("mixed.pcap"), {6667, 6666});
   EXPECT_EQ(both.records.size(), 3u);
 }

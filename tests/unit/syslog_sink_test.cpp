@@ -67,7 +67,7 @@ TEST(SyslogSinkTest, UdpSendsOneDatagramPerRecord) {
   sink->close();
   EXPECT_EQ(sink->stats().records, 1u);
   EXPECT_EQ(sink->stats().writeErrors, 0u);
-  EXPECT_FALSE(sink->stats().remote);
+  EXPECT_EQ(sink->delivery(), nullptr);
 }
 
 TEST(SyslogSinkTest, UdpCountsWhatTheKernelRefuses) {
@@ -115,16 +115,16 @@ TEST(SyslogSinkTest, TcpBufferFullDropsAndCounts) {
   const std::string text(1000, 'y');
   for (int i = 0; i < 100; ++i) sink->write(message(text));
   sink->flush();
-  EXPECT_TRUE(sink->stats().remote);
-  EXPECT_FALSE(sink->stats().connected);
-  const std::uint64_t waiting = sink->stats().bufferedRecords;
+  ASSERT_NE(sink->delivery(), nullptr);
+  EXPECT_FALSE(sink->delivery()->connected);
+  const std::uint64_t waiting = sink->delivery()->bufferedRecords;
   EXPECT_GT(waiting, 40u);
   EXPECT_LT(waiting, 70u);
   EXPECT_EQ(sink->stats().writeErrors, 100u - waiting);
   sink->close();
   EXPECT_EQ(sink->stats().writeErrors, 100u);
-  EXPECT_EQ(sink->stats().delivered, 0u);
-  EXPECT_EQ(sink->stats().bufferedRecords, 0u);
+  EXPECT_EQ(sink->delivery()->delivered, 0u);
+  EXPECT_EQ(sink->delivery()->bufferedRecords, 0u);
 }
 
 }  // namespace

@@ -55,6 +55,7 @@ CaptureStats PcapReplay::stats() const {
   CaptureStats out = stats_;
   out.decoder = decoder_.stats();
   out.sources = decoder_.sourceCount();
+  out.command = replay_;
   return out;
 }
 
@@ -64,16 +65,16 @@ void PcapReplay::count(FrameResult result) {
       break;
     case FrameResult::NotUdp:
     case FrameResult::UnsupportedLink:
-      ++stats_.notUdp;
+      ++replay_.frames.notUdp;
       break;
     case FrameResult::IpFragment:
-      ++stats_.ipFragments;
+      ++replay_.frames.ipFragments;
       break;
     case FrameResult::Truncated:
       ++stats_.truncated;
       break;
     case FrameResult::Malformed:
-      ++stats_.malformed;
+      ++replay_.frames.malformed;
       break;
   }
 }
@@ -111,7 +112,7 @@ void PcapReplay::run() {
       if (result == FrameResult::Udp) {
         if (!config_.ports.empty() &&
             std::find(config_.ports.begin(), config_.ports.end(), frame.dstPort) == config_.ports.end()) {
-          ++stats_.filtered;
+          ++replay_.filtered;
         } else {
           decoder_.feed(frame.src, frame.payload, now, out);
         }

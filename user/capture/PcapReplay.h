@@ -54,7 +54,8 @@ class PcapReplay : public Capture {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> finished_{false};
-  CaptureStats stats_;
+  CaptureStats stats_;  // received and truncated; the decoder's are read at stats()
+  ReplayStats replay_;
   std::string error_;
 };
 

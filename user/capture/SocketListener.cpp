@@ -15,6 +15,7 @@
 
 #include "ring/RingWriter.h"
 #include "util/ErrnoText.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp {
 
@@ -84,21 +85,6 @@ void setIntOption(int fd, int level, int name, int value, const char* what) {
     throw std::runtime_error(std::string("setsockopt ") + what + ": " + errorText(errno));
 }
 
-// Closes the socket unless released: keeps the constructor leak-free when a later bind throws.
-class FdGuard {
- public:
-  explicit FdGuard(int fd) : fd_(fd) {}
-  ~FdGuard() {
-    if (fd_ >= 0) close(fd_);
-  }
-  FdGuard(const FdGuard&) = delete;
-  FdGuard& operator=(const FdGuard&) = delete;
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 struct SocketListener::Worker {
@@ -112,15 +98,13 @@ struct SocketListener::Worker {
       h.msg_control = control[m].data();
     }
   }
-  ~Worker() {
-    for (int fd : fds) close(fd);
-  }
-
   std::size_t index;
-  std::vector<int> fds;
+  std::vector<UniqueFd> fds;
   std::vector<std::uint32_t> overflow;  // SO_RXQ_OVFL: the kernel's running drop count per socket
   std::vector<pollfd> pollFds;
-  CaptureStats stats;
+  std::uint64_t received = 0;
+  std::uint64_t truncated = 0;
+  std::uint64_t recvErrors = 0;
 
   // recvmmsg state, preallocated so the receive loop never allocates.
   std::vector<std::uint8_t> buffers;
@@ -138,20 +122,20 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
   BindAddress addr = parseBindAddress(config_.bindAddress);
   if (addr.family == AF_INET6 && addr.any) {
     // A host booted with ipv6.disable=1 has no AF_INET6 at all: listen on IPv4 then.
-    int probe = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (probe < 0 && errno == EAFNOSUPPORT) {
+    const UniqueFd probe(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!probe && errno == EAFNOSUPPORT) {
       addr = parseBindAddress("0.0.0.0");
       if (config_.verbose)
         std::fprintf(stderr, "ncxdp listen: no IPv6 on this host, listening on IPv4 only\n");
     }
-    if (probe >= 0) close(probe);
   }
   family_ = addr.family;
 
   auto openOne = [&](std::uint16_t port, bool reusePort) {
-    const int raw = socket(addr.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (raw < 0) throw std::runtime_error("socket: " + errorText(errno));
-    FdGuard guard(raw);
+    // Owned until returned: a later step that throws closes it.
+    UniqueFd fd(socket(addr.family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd) throw std::runtime_error("socket: " + errorText(errno));
+    const int raw = fd.get();
     // Dual-stack whatever the sysctl default: "::" means every IPv4 and IPv6 sender.
     if (addr.family == AF_INET6 && addr.any) setIntOption(raw, IPPROTO_IPV6, IPV6_V6ONLY, 0, "IPV6_V6ONLY");
     if (reusePort) setIntOption(raw, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT");
@@ -170,7 +154,7 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
       if (err == EACCES) message += " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
       throw std::runtime_error(message);
     }
-    return guard.release();
+    return fd;
   };
 
   for (std::size_t i = 0; i < config_.threads; ++i) workers_.push_back(std::make_unique<Worker>(i));
@@ -181,17 +165,17 @@ SocketListener::SocketListener(ListenConfig config, Pipeline& pipeline)
       // same user that sets it too would silently join ours and take a share of the senders.
       // A plain bind first tells whether anyone holds the port; the window until the group
       // binds is a few microseconds.
-      close(openOne(port, false));
+      openOne(port, false);  // closed again right away
     }
     for (auto& w : workers_) {
       w->fds.push_back(openOne(port, sharded));
       w->overflow.push_back(0);
-      w->pollFds.push_back({w->fds.back(), POLLIN, 0});
+      w->pollFds.push_back({w->fds.back().get(), POLLIN, 0});
     }
   }
   int effective = 0;
   socklen_t len = sizeof effective;
-  getsockopt(workers_[0]->fds[0], SOL_SOCKET, SO_RCVBUF, &effective, &len);
+  getsockopt(workers_[0]->fds[0].get(), SOL_SOCKET, SO_RCVBUF, &effective, &len);
   // The kernel reports twice what was set (the other half is its bookkeeping allowance).
   rcvbufBytes_ = effective / 2;
   if (config_.verbose) {
@@ -213,15 +197,16 @@ CaptureStats SocketListener::stats() const {
 
 void SocketListener::addLaneCounters(std::size_t lane, CaptureStats& out) const {
   const Worker& w = *workers_[lane];
-  out.received += w.stats.received;
-  out.truncated += w.stats.truncated;
-  out.recvErrors += w.stats.recvErrors;
-  for (std::uint32_t dropped : w.overflow) out.socketDrops += dropped;
+  out.received += w.received;
+  out.truncated += w.truncated;
+  ListenStats& own = out.commandStats<ListenStats>();
+  own.recvErrors += w.recvErrors;
+  for (std::uint32_t dropped : w.overflow) own.socketDrops += dropped;
 }
 
 bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& out) {
   Decoder& dec = decoder(w.index);
-  const int fd = w.fds[socketIndex];
+  const int fd = w.fds[socketIndex].get();
   bool any = false;
   for (int batch = 0; batch < kMaxBatchesPerWake; ++batch) {
     for (mmsghdr& m : w.msgs) {
@@ -232,7 +217,7 @@ bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& 
     }
     const int n = recvmmsg(fd, w.msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (n <= 0) {
-      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++w.stats.recvErrors;
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) ++w.recvErrors;
       break;
     }
     any = true;
@@ -243,9 +228,9 @@ bool SocketListener::readSocket(Worker& w, std::size_t socketIndex, RingWriter& 
         if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
           std::memcpy(&w.overflow[socketIndex], CMSG_DATA(c), sizeof(std::uint32_t));
       }
-      ++w.stats.received;
+      ++w.received;
       if (h.msg_flags & MSG_TRUNC) {
-        ++w.stats.truncated;
+        ++w.truncated;
         continue;
       }
       Source src;

@@ -247,7 +247,7 @@ int XdpProgram::linkCreate(int ifindex, std::uint32_t flags) {
   LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = flags);
   const int fd = bpf_link_create(progFd(), ifindex, BPF_XDP, &opts);
   if (fd < 0) return -fd;
-  linkFd_ = fd;
+  linkFd_.reset(fd);
   return 0;
 }
 
@@ -290,10 +290,9 @@ void XdpProgram::attach(const std::string& ifname, XdpMode mode) {
 }
 
 void XdpProgram::detach() {
-  if (linkFd_ < 0) return;
+  if (!linkFd_) return;
   // The link is the only reference to the attachment: closing it takes the program off the NIC.
-  close(linkFd_);
-  linkFd_ = -1;
+  linkFd_.reset();
   ifname_.clear();
   ifindex_ = 0;
 }

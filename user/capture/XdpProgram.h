@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/UniqueFd.h"
+
 struct ncxdp_bpf;
 
 namespace ncxdp {
@@ -72,7 +74,7 @@ class XdpProgram {
   void attach(const std::string& ifname, XdpMode mode = XdpMode::Auto);
   // Removes the program from the interface (the destructor does it too). No-op when detached.
   void detach();
-  bool attached() const { return linkFd_ >= 0; }
+  bool attached() const { return bool(linkFd_); }
   // Native or Generic: what attach() ended up with. Meaningless while detached.
   XdpMode attachedMode() const { return attachedMode_; }
   const std::string& interfaceName() const { return ifname_; }
@@ -103,7 +105,7 @@ class XdpProgram {
   std::unique_ptr<ncxdp_bpf, SkeletonDeleter> skel_;
   std::uint32_t queues_ = 0;
   // The bpf_link owning the attachment: closing it (even by dying) detaches the program.
-  int linkFd_ = -1;
+  UniqueFd linkFd_;
   std::string ifname_;
   int ifindex_ = 0;
   XdpMode attachedMode_ = XdpMode::Native;

@@ -267,11 +267,12 @@ bool XskCapture::zeroCopy() const {
 
 CaptureStats XskCapture::stats() const {
   CaptureStats out = laneTotals();
+  AttachStats& own = out.commandStats<AttachStats>();
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     const XskStats x = socketStats(i);
-    out.xskRxDropped += otherDrops(x);
-    out.xskRxRingFull += x.rxRingFull;
-    out.xskFillRingEmpty += x.fillRingEmpty;
+    own.xskRxDropped += otherDrops(x);
+    own.xskRxRingFull += x.rxRingFull;
+    own.xskFillRingEmpty += x.fillRingEmpty;
   }
   return out;
 }
@@ -280,12 +281,13 @@ void XskCapture::addLaneCounters(std::size_t lane, CaptureStats& out) const {
   const Worker& w = *workers_[lane];
   out.received += load(w.received);
   out.truncated += load(w.truncated);
-  out.notUdp += load(w.notUdp);
-  out.ipFragments += load(w.ipFragments);
-  out.malformed += load(w.malformed);
+  AttachStats& own = out.commandStats<AttachStats>();
+  own.frames.notUdp += load(w.notUdp);
+  own.frames.ipFragments += load(w.ipFragments);
+  own.frames.malformed += load(w.malformed);
   const BurstBufferStats b = w.burst.stats();
-  out.burstFull += b.full;
-  out.burstOversize += b.oversize;
+  own.burstFull += b.full;
+  own.burstOversize += b.oversize;
 }
 
 BurstBufferStats XskCapture::burstStats(std::size_t lane) const {

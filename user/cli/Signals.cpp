@@ -30,20 +30,16 @@ Signals::Signals() {
   const sigset_t set = controlSignals();
   if (int err = pthread_sigmask(SIG_BLOCK, &set, nullptr); err != 0)
     throw std::runtime_error(std::string("block signals: ") + std::strerror(err));
-  fd_ = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (fd_ < 0) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
+  fd_.reset(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!fd_) throw std::runtime_error(std::string("signalfd: ") + std::strerror(errno));
   signal(SIGPIPE, SIG_IGN);
 }
 
-Signals::~Signals() {
-  if (fd_ >= 0) close(fd_);
-}
-
 SignalEvent Signals::wait(int timeoutMs) {
-  pollfd pfd{fd_, POLLIN, 0};
+  pollfd pfd{fd_.get(), POLLIN, 0};
   if (poll(&pfd, 1, timeoutMs) <= 0) return SignalEvent::None;
   signalfd_siginfo info;
-  if (read(fd_, &info, sizeof info) != ssize_t(sizeof info)) return SignalEvent::None;
+  if (read(fd_.get(), &info, sizeof info) != ssize_t(sizeof info)) return SignalEvent::None;
   if (info.ssi_signo == SIGHUP) return SignalEvent::Reopen;
   return SignalEvent::Stop;
 }

@@ -4,6 +4,8 @@
 // and the main thread decides what each signal means.
 #pragma once
 
+#include "util/UniqueFd.h"
+
 namespace ncxdp {
 
 enum class SignalEvent { None, Stop, Reopen };
@@ -13,7 +15,6 @@ class Signals {
   // Blocks the signals in the calling thread and opens the signalfd. Also ignores SIGPIPE: a
   // sink writing to a closed pipe gets EPIPE and counts it instead of killing the process.
   Signals();
-  ~Signals();
   Signals(const Signals&) = delete;
   Signals& operator=(const Signals&) = delete;
 
@@ -21,7 +22,7 @@ class Signals {
   SignalEvent wait(int timeoutMs);
 
  private:
-  int fd_ = -1;
+  UniqueFd fd_;
 };
 
 }  // namespace ncxdp

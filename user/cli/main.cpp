@@ -83,7 +83,8 @@ std::string mib(std::uint64_t bytes) {
 }
 
 // attach: the exit summary's lines for the XDP program, the AF_XDP sockets and the burst buffers.
-void printAttachSummary(const XskCapture& xsk, const CaptureStats& c, bool verbose) {
+void printAttachSummary(const XskCapture& xsk, const CaptureStats& stats, bool verbose) {
+  const AttachStats c = stats.commandStatsOrZero<AttachStats>();
   const XdpCounters x = xsk.programCounters();
   std::fprintf(stderr,
                "  xdp: %" PRIu64 " seen, %" PRIu64 " matched, %" PRIu64 " redirected, %" PRIu64
@@ -133,21 +134,26 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
   std::uint64_t ringDrops = 0;
   for (const RingStats& r : p.rings) ringDrops += r.drops + r.oversize;
   const DecoderStats& d = c.decoder;
+  // Each command has only its own counters; the lines below show the others as zeros.
+  const ListenStats listen = c.commandStatsOrZero<ListenStats>();
+  const ReplayStats replay = c.commandStatsOrZero<ReplayStats>();
+  const AttachStats attach = c.commandStatsOrZero<AttachStats>();
+  const FrameStats frames = c.frames();
   std::fprintf(
       stderr,
       "ncxdp %s: %" PRIu64 " datagrams, %" PRIu64 " records (%" PRIu64 " plain, %" PRIu64
       " extended), %" PRIu64 " gaps (%" PRIu64 " missing), %" PRIu64 " incomplete, %" PRIu64 " dropped\n",
       opts.commandName(), d.datagrams, d.recordsPlain + d.recordsExtended, d.recordsPlain, d.recordsExtended,
       d.seqGaps + d.msgidGaps, d.seqMissing + d.msgidMissing, d.messagesIncomplete,
-      ringDrops + c.socketDrops + c.truncated + c.xskRxDropped + c.xskRxRingFull + c.xskFillRingEmpty +
-          c.burstFull + c.burstOversize);
+      ringDrops + listen.socketDrops + c.truncated + attach.xskRxDropped + attach.xskRxRingFull +
+          attach.xskFillRingEmpty + attach.burstFull + attach.burstOversize);
   if (!opts.verbose) return;
   std::fprintf(stderr,
                "  capture: %" PRIu64 " received, %" PRIu64 " truncated, %" PRIu64 " socket drops, %" PRIu64
                " receive errors, %" PRIu64 " not udp, %" PRIu64 " ip fragments, %" PRIu64
                " malformed frames, %" PRIu64 " other ports\n",
-               c.received, c.truncated, c.socketDrops, c.recvErrors, c.notUdp, c.ipFragments, c.malformed,
-               c.filtered);
+               c.received, c.truncated, listen.socketDrops, listen.recvErrors, frames.notUdp,
+               frames.ipFragments, frames.malformed, replay.filtered);
   std::fprintf(stderr,
                "  decoder: %" PRIu64 " bytes, %" PRIu64 " fragments (%" PRIu64 " duplicate), %" PRIu64
                " reassembled, %" PRIu64 " over memory cap, %" PRIu64 " malformed, %" PRIu64 " empty, %" PRIu64
@@ -169,9 +175,9 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                  i, p.rings[i].capacity >> 10, p.rings[i].written, p.rings[i].drops, p.rings[i].oversize);
   for (const SinkReport& s : p.sinks) {
     const SinkStats& st = s.stats;
-    std::string detail =
-        st.remote ? std::to_string(st.delivered) + " delivered, " + std::to_string(st.spilled) + " spilled"
-                  : std::to_string(st.written) + " written";
+    std::string detail = s.delivery ? std::to_string(s.delivery->delivered) + " delivered, " +
+                                          std::to_string(s.delivery->spilled) + " spilled"
+                                    : std::to_string(st.written) + " written";
     detail += ", " + std::to_string(st.dropped.total()) + " lost";
     if (st.dropped.total() != 0) detail += " (" + st.dropped.text() + ")";
     std::fprintf(stderr, "  out %s: %" PRIu64 " records, %s, %" PRIu64 " write errors%s%s\n", s.name.c_str(),
@@ -321,10 +327,10 @@ int run(Options opts) {
     rc = 1;
   }
   for (const SinkReport& s : pipelineStats.sinks) {
-    if (s.stats.spilled != 0) {
+    if (s.delivery && s.delivery->spilled != 0) {
       // Not lost, but not where the operator expects it either: say so and fail the run.
       std::fprintf(stderr, "ncxdp %s: output %s: %" PRIu64 " records not delivered, kept in the spill file\n",
-                   cmd, s.name.c_str(), s.stats.spilled);
+                   cmd, s.name.c_str(), s.delivery->spilled);
       rc = 1;
     }
     const std::uint64_t lost = s.stats.dropped.total();

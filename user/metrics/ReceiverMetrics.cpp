@@ -41,10 +41,11 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
     const Labels at{{"path", s.path}, {"queue", std::to_string(lane.queue)}};
     MetricFamilies::sample(datagrams, at, double(lane.stats.received));
     MetricFamilies::sample(bytes, at, double(lane.stats.decoder.bytes));
+    const FrameStats frames = lane.stats.frames();  // zeros for listen
     const std::pair<const char*, std::uint64_t> reasons[] = {{"truncated", lane.stats.truncated},
-                                                             {"not_udp", lane.stats.notUdp},
-                                                             {"ip_fragment", lane.stats.ipFragments},
-                                                             {"malformed", lane.stats.malformed}};
+                                                             {"not_udp", frames.notUdp},
+                                                             {"ip_fragment", frames.ipFragments},
+                                                             {"malformed", frames.malformed}};
     for (const auto& [reason, value] : reasons) {
       Labels l = at;
       l.push_back({"reason", reason});
@@ -59,8 +60,9 @@ void addCaptureFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
         f.counter("ncxdp_socket_receive_errors_total", "Failed receive calls on the sockets, by queue");
     for (const LaneMetrics& lane : s.lanes) {
       const Labels at{{"queue", std::to_string(lane.queue)}};
-      MetricFamilies::sample(drops, at, double(lane.stats.socketDrops));
-      MetricFamilies::sample(errors, at, double(lane.stats.recvErrors));
+      const ListenStats listen = lane.stats.commandStatsOrZero<ListenStats>();
+      MetricFamilies::sample(drops, at, double(listen.socketDrops));
+      MetricFamilies::sample(errors, at, double(listen.recvErrors));
     }
   }
   MetricFamily& xsk = f.counter(
@@ -273,7 +275,7 @@ void addPipelineFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
     MetricFamilies::sample(sinkRecords, at, double(sink.stats.records));
     MetricFamilies::sample(sinkErrors, at, double(sink.stats.writeErrors));
-    if (!sink.stats.remote) MetricFamilies::sample(sinkWritten, at, double(sink.stats.written));
+    if (!sink.delivery) MetricFamilies::sample(sinkWritten, at, double(sink.stats.written));
     // Every reason, zeros included: an alert on a series that appears late misses its first rise.
     for (std::size_t r = 0; r < kDropReasons; ++r) {
       Labels why = at;
@@ -291,7 +293,7 @@ void addPipelineFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
 // waits, what was set aside. Left out entirely when no such output is configured.
 void addRemoteSinkFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   bool any = false;
-  for (const SinkReport& sink : s.pipeline.sinks) any = any || sink.stats.remote;
+  for (const SinkReport& sink : s.pipeline.sinks) any = any || sink.delivery.has_value();
   if (!any) return;
   MetricFamily& delivered =
       f.counter("ncxdp_sink_delivered_records_total",
@@ -307,14 +309,15 @@ void addRemoteSinkFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamily& connected = f.gauge("ncxdp_sink_connected", "1 while the output has a server connection");
   for (std::size_t i = 0; i < s.pipeline.sinks.size(); ++i) {
     const SinkReport& sink = s.pipeline.sinks[i];
-    if (!sink.stats.remote) continue;
+    if (!sink.delivery) continue;
+    const DeliveryStats& d = *sink.delivery;
     const Labels at{{"sink", sink.name}, {"output", std::to_string(i)}};
-    MetricFamilies::sample(delivered, at, double(sink.stats.delivered));
-    MetricFamilies::sample(spilled, at, double(sink.stats.spilled));
-    MetricFamilies::sample(retries, at, double(sink.stats.retries));
-    MetricFamilies::sample(buffered, at, double(sink.stats.bufferedRecords));
-    MetricFamilies::sample(bufferedBytes, at, double(sink.stats.bufferedBytes));
-    MetricFamilies::sample(connected, at, sink.stats.connected ? 1 : 0);
+    MetricFamilies::sample(delivered, at, double(d.delivered));
+    MetricFamilies::sample(spilled, at, double(d.spilled));
+    MetricFamilies::sample(retries, at, double(d.retries));
+    MetricFamilies::sample(buffered, at, double(d.bufferedRecords));
+    MetricFamilies::sample(bufferedBytes, at, double(d.bufferedBytes));
+    MetricFamilies::sample(connected, at, d.connected ? 1 : 0);
   }
 }
 

@@ -53,7 +53,7 @@ socklen_t parseListenAddress(const std::string& text, sockaddr_storage& out) {
 }
 
 struct Connection {
-  int fd = -1;
+  UniqueFd fd;
   bool responding = false;  // request read, response being written
   Clock::time_point opened;
   Clock::time_point deadline;
@@ -85,34 +85,26 @@ ScrapeServer::ScrapeServer(const std::string& address, Render render, Limits lim
     : render_(std::move(render)), limits_(limits) {
   sockaddr_storage sa;
   const socklen_t len = parseListenAddress(address, sa);
-  listenFd_ = ::socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (listenFd_ < 0) throw std::runtime_error("socket: " + errorText(errno));
+  listenFd_.reset(::socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!listenFd_) throw std::runtime_error("socket: " + errorText(errno));
   const int one = 1;
-  ::setsockopt(listenFd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (::bind(listenFd_, reinterpret_cast<const sockaddr*>(&sa), len) != 0 || ::listen(listenFd_, 128) != 0) {
-    const int err = errno;
-    ::close(listenFd_);
-    throw std::runtime_error(errorText(err));
-  }
+  ::setsockopt(listenFd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (::bind(listenFd_.get(), reinterpret_cast<const sockaddr*>(&sa), len) != 0 ||
+      ::listen(listenFd_.get(), 128) != 0)
+    throw std::runtime_error(errorText(errno));
   sockaddr_storage bound;
   socklen_t boundLen = sizeof bound;
-  ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&bound), &boundLen);
+  ::getsockname(listenFd_.get(), reinterpret_cast<sockaddr*>(&bound), &boundLen);
   port_ = ntohs(reinterpret_cast<const sockaddr_in*>(&bound)->sin_port);  // same offset for IPv6
-  stopFd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (stopFd_ < 0) {
-    const int err = errno;
-    ::close(listenFd_);
-    throw std::runtime_error("eventfd: " + errorText(err));
-  }
+  stopFd_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!stopFd_) throw std::runtime_error("eventfd: " + errorText(errno));
   thread_ = std::thread([this] { run(); });
 }
 
 ScrapeServer::~ScrapeServer() {
   const std::uint64_t one = 1;
-  [[maybe_unused]] const ssize_t n = ::write(stopFd_, &one, sizeof one);
+  [[maybe_unused]] const ssize_t n = ::write(stopFd_.get(), &one, sizeof one);
   if (thread_.joinable()) thread_.join();
-  ::close(stopFd_);
-  ::close(listenFd_);
 }
 
 ScrapeServer::Stats ScrapeServer::stats() const {
@@ -131,14 +123,11 @@ void ScrapeServer::run() {
   fds.reserve(limits_.maxConnections + 2);
   char buf[4096];
 
-  auto closeConn = [](Connection& c) {
-    ::close(c.fd);
-    c.fd = -1;
-  };
+  auto closeConn = [](Connection& c) { c.fd.reset(); };
   // Sends what the socket takes now; closes the connection once the response is out.
   auto pushOut = [&](Connection& c) {
     while (c.sent < c.out.size()) {
-      const ssize_t n = ::send(c.fd, c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
+      const ssize_t n = ::send(c.fd.get(), c.out.data() + c.sent, c.out.size() - c.sent, MSG_NOSIGNAL);
       if (n > 0) {
         c.sent += std::size_t(n);
         continue;
@@ -148,7 +137,7 @@ void ScrapeServer::run() {
       closeConn(c);  // the client went away
       return;
     }
-    ::shutdown(c.fd, SHUT_WR);
+    ::shutdown(c.fd.get(), SHUT_WR);
     closeConn(c);
   };
   auto respond = [&](Connection& c, Clock::time_point now) {
@@ -190,12 +179,12 @@ void ScrapeServer::run() {
   auto acceptPausedUntil = Clock::time_point::min();
   for (;;) {
     fds.clear();
-    fds.push_back({stopFd_, POLLIN, 0});
+    fds.push_back({stopFd_.get(), POLLIN, 0});
     const bool accepting = Clock::now() >= acceptPausedUntil;
-    fds.push_back({listenFd_, short(accepting ? POLLIN : 0), 0});
+    fds.push_back({listenFd_.get(), short(accepting ? POLLIN : 0), 0});
     auto next = accepting ? Clock::time_point::max() : acceptPausedUntil;
     for (const Connection& c : conns) {
-      fds.push_back({c.fd, short(c.responding ? POLLOUT : POLLIN), 0});
+      fds.push_back({c.fd.get(), short(c.responding ? POLLOUT : POLLIN), 0});
       next = std::min(next, c.deadline);
     }
     int timeoutMs = -1;
@@ -216,7 +205,7 @@ void ScrapeServer::run() {
         continue;
       }
       for (;;) {
-        const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
+        const ssize_t n = ::recv(c.fd.get(), buf, sizeof buf, 0);
         if (n > 0) {
           c.in.append(buf, std::size_t(n));
           if (c.in.find("\r\n\r\n") != std::string::npos || c.in.find("\n\n") != std::string::npos) {
@@ -243,7 +232,7 @@ void ScrapeServer::run() {
 
     if (fds[1].revents != 0) {
       for (;;) {
-        const int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        const int fd = ::accept4(listenFd_.get(), nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
           if (errno == EINTR || errno == ECONNABORTED) continue;
           // Out of descriptors: the backlog keeps the rest for later.
@@ -252,12 +241,12 @@ void ScrapeServer::run() {
           break;
         }
         std::size_t open = 0;
-        for (const Connection& c : conns) open += c.fd >= 0 ? 1 : 0;
+        for (const Connection& c : conns) open += c.fd ? 1 : 0;
         if (open >= limits_.maxConnections) {
           // Make room: the oldest connection still silent has had the longest to speak.
           Connection* victim = nullptr;
           for (Connection& c : conns) {
-            if (c.fd < 0) continue;
+            if (!c.fd) continue;
             if (victim == nullptr || (!c.responding && (victim->responding || c.opened < victim->opened)))
               victim = &c;
           }
@@ -267,7 +256,7 @@ void ScrapeServer::run() {
           }
         }
         Connection c;
-        c.fd = fd;
+        c.fd.reset(fd);
         c.opened = now;
         c.deadline = now + limits_.requestTimeout;
         conns.push_back(std::move(c));
@@ -275,15 +264,14 @@ void ScrapeServer::run() {
     }
 
     for (Connection& c : conns) {
-      if (c.fd >= 0 && c.deadline <= now) {
+      if (c.fd && c.deadline <= now) {
         closeConn(c);
         ++timedOut_;
       }
     }
-    std::erase_if(conns, [](const Connection& c) { return c.fd < 0; });
+    std::erase_if(conns, [](const Connection& c) { return !c.fd; });
   }
-  for (Connection& c : conns)
-    if (c.fd >= 0) closeConn(c);
+  // conns going out of scope closes what is still open.
 }
 
 }  // namespace ncxdp

@@ -16,6 +16,8 @@
 #include <string>
 #include <thread>
 
+#include "util/UniqueFd.h"
+
 namespace ncxdp {
 
 class ScrapeServer {
@@ -55,8 +57,8 @@ class ScrapeServer {
 
   Render render_;
   Limits limits_;
-  int listenFd_ = -1;
-  int stopFd_ = -1;  // eventfd: the destructor wakes poll()
+  UniqueFd listenFd_;
+  UniqueFd stopFd_;  // eventfd: the destructor wakes poll()
   std::uint16_t port_ = 0;
   std::atomic<std::uint64_t> scrapes_{0};
   std::atomic<std::uint64_t> timedOut_{0};

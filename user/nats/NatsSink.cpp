@@ -52,16 +52,15 @@ void NatsSink::handOver() {
 void NatsSink::updateStats() {
   // The spill file counts both kinds: records the sink set aside because the buffer was full,
   // and records the publisher gave up on. Records it could not even write there are lost.
-  stats_.spilled = spill_.spilled();
+  delivery_.spilled = spill_.spilled();
   stats_.dropped = spill_.dropped();
   stats_.writeErrors = spill_.writeErrors();
   const NatsPublisherStats p = publisher_->stats();
-  stats_.remote = true;
-  stats_.connected = p.connected;
-  stats_.delivered = p.delivered;
-  stats_.retries = p.retries;
-  stats_.bufferedRecords = p.bufferedRecords;
-  stats_.bufferedBytes = p.bufferedBytes;
+  delivery_.connected = p.connected;
+  delivery_.delivered = p.delivered;
+  delivery_.retries = p.retries;
+  delivery_.bufferedRecords = p.bufferedRecords;
+  delivery_.bufferedBytes = p.bufferedBytes;
 }
 
 void NatsSink::flush() {

@@ -35,6 +35,7 @@ class NatsSink final : public Sink {
   void close() override;
   std::string_view name() const override { return "nats"; }
   std::string target() const override;
+  const DeliveryStats* delivery() const override { return &delivery_; }
 
   NatsPublisherStats publisherStats() const { return publisher_->stats(); }
   const std::string& spillPath() const { return spill_.path(); }
@@ -51,6 +52,7 @@ class NatsSink final : public Sink {
   std::vector<OutRecord> batch_;
   std::vector<OutRecord> pool_;
   std::string spillLine_;
+  DeliveryStats delivery_;
   bool closed_ = false;
 };
 

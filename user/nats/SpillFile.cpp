@@ -14,8 +14,8 @@ constexpr std::size_t kFlushBytes = 64 * 1024;
 }  // namespace
 
 SpillFile::SpillFile(std::string path) : path_(std::move(path)) {
-  fd_ = openForAppend(path_);
-  if (fd_ < 0) throw std::runtime_error("cannot open spill file " + path_ + ": " + errorText(errno));
+  fd_.reset(openForAppend(path_));
+  if (!fd_) throw std::runtime_error("cannot open spill file " + path_ + ": " + errorText(errno));
 }
 
 SpillFile::~SpillFile() {
@@ -38,14 +38,14 @@ void SpillFile::flush() {
 
 void SpillFile::flushLocked() {
   if (buf_.empty() && !lines_.pending()) return;
-  if (fd_ < 0) fd_ = openForAppend(path_);  // a reopen failed earlier: try again
+  if (!fd_) fd_.reset(openForAppend(path_));  // a reopen failed earlier: try again
   int err;
-  if (fd_ < 0) {
+  if (!fd_) {
     err = errno;
     dropped_.add(DropReason::CannotOpen, bufRecords_);
   } else {
     // Whole records only, on a full disk too: the spill file is read back by jq and triage.
-    const LineWriter::Outcome out = lines_.write(fd_, buf_, bufRecords_);
+    const LineWriter::Outcome out = lines_.write(fd_.get(), buf_, bufRecords_);
     spilled_ += out.written;
     err = out.err;
     if (err != 0) {
@@ -65,17 +65,16 @@ void SpillFile::flushLocked() {
 }
 
 void SpillFile::closeFdLocked() {
-  if (fd_ >= 0) spilled_ += lines_.finish(fd_).written;
+  if (fd_) spilled_ += lines_.finish(fd_.get()).written;
   if (lines_.pending()) dropped_.add(dropReasonOf(lastError_), lines_.abandon());
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  fd_.reset();
 }
 
 void SpillFile::reopen() {
   std::lock_guard lock(mu_);
   flushLocked();
   closeFdLocked();
-  fd_ = openForAppend(path_);
+  fd_.reset(openForAppend(path_));
   reported_ = false;
 }
 

@@ -13,6 +13,7 @@
 
 #include "sink/DropReason.h"
 #include "sink/LineWriter.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp {
 
@@ -47,7 +48,7 @@ class SpillFile {
 
   const std::string path_;
   mutable std::mutex mu_;
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string buf_;
   std::size_t bufRecords_ = 0;
   LineWriter lines_;

@@ -45,8 +45,11 @@ Pipeline::Pipeline(std::size_t producers, std::size_t ringBytesTotal,
   for (std::size_t i = 0; i < producers; ++i) rings_.push_back(std::make_unique<Lane>(perRing));
   dictScratch_.reserve(64);
   missingScratch_.reserve(64);
-  for (const auto& sink : sinks_)
-    publishedSinks_.push_back({std::string(sink->name()), sink->target(), sink->stats()});
+  for (const auto& sink : sinks_) {
+    const DeliveryStats* delivery = sink->delivery();
+    publishedSinks_.push_back({std::string(sink->name()), sink->target(), sink->stats(),
+                               delivery != nullptr ? std::optional(*delivery) : std::nullopt});
+  }
   discarded_.assign(sinks_.size(), 0);
 }
 
@@ -97,6 +100,7 @@ void Pipeline::publishSinkStats() {
   for (std::size_t i = 0; i < sinks_.size(); ++i) {
     publishedSinks_[i].stats = sinks_[i]->stats();
     publishedSinks_[i].stats.dropped.add(DropReason::OutputFailed, discarded_[i]);
+    if (const DeliveryStats* d = sinks_[i]->delivery()) publishedSinks_[i].delivery = *d;
   }
   publishedCorrupt_ = corrupt_;
   publishedSinkFailed_ = sinkFailed_;

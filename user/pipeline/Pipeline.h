@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +35,7 @@ struct SinkReport {
   std::string name;
   std::string target;  // path, "stdout", servers (Sink::target())
   SinkStats stats;     // dropped includes records discarded after an output failed
+  std::optional<DeliveryStats> delivery;  // remote outputs only (Sink::delivery())
 };
 
 struct PipelineStats {

@@ -86,16 +86,16 @@ const std::string& DirSink::pathOf(const Slot& slot) {
 bool DirSink::openSlot(Slot& slot) {
   // O_NOFOLLOW: the name is predictable, so a planted symlink must not redirect a root process's
   // appends to some other file.
-  slot.fd = openForAppend(pathOf(slot), O_NOFOLLOW | O_NOCTTY);
-  if (slot.fd >= 0) return true;
+  slot.fd.reset(openForAppend(pathOf(slot), O_NOFOLLOW | O_NOCTTY));
+  if (slot.fd) return true;
   noteError("cannot open", path_, errno);
   return false;
 }
 
 void DirSink::writeSlot(Slot& slot) {
   if (slot.buf.empty() && !slot.lines.pending()) return;
-  if (slot.fd >= 0) {
-    if (const int err = count(slot.lines.write(slot.fd, slot.buf, slot.records)); err != 0) {
+  if (slot.fd) {
+    if (const int err = count(slot.lines.write(slot.fd.get(), slot.buf, slot.records)); err != 0) {
       slot.lastError = err;
       report("write to", pathOf(slot), err);
     }
@@ -110,8 +110,7 @@ void DirSink::closeSlot(Slot& slot) {
   writeSlot(slot);
   // Only when the file shrank or grew under us could a cut record not be rolled back.
   if (slot.lines.pending()) stats_.dropped.add(dropReasonOf(slot.lastError), slot.lines.abandon());
-  if (slot.fd >= 0) ::close(slot.fd);
-  slot.fd = -1;
+  slot.fd.reset();
 }
 
 DirSink::Slot& DirSink::slotFor(const Source& src) {
@@ -140,8 +139,8 @@ DirSink::Slot& DirSink::slotFor(const Source& src) {
 void DirSink::write(const Record& record) {
   ++stats_.records;
   Slot& slot = slotFor(record.src);
-  // fd < 0: new slot, closed by reopen(), or an earlier open failed; try (again) now.
-  if (slot.fd < 0 && !openSlot(slot)) {
+  // No file: new slot, closed by reopen(), or an earlier open failed; try (again) now.
+  if (!slot.fd && !openSlot(slot)) {
     stats_.dropped.add(DropReason::CannotOpen, 1);
     return;
   }
@@ -169,7 +168,7 @@ void DirSink::close() {
 
 std::size_t DirSink::openFiles() const {
   std::size_t n = 0;
-  for (const Slot& slot : lru_) n += slot.fd >= 0 ? 1 : 0;
+  for (const Slot& slot : lru_) n += slot.fd ? 1 : 0;
   return n;
 }
 

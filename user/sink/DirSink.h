@@ -17,6 +17,7 @@
 #include "decode/Source.h"
 #include "sink/Sink.h"
 #include "sink/TextFormat.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp {
 
@@ -45,7 +46,7 @@ class DirSink final : public Sink {
  private:
   struct Slot {
     Source src;
-    int fd = -1;
+    UniqueFd fd;
     std::string buf;
     std::uint64_t records = 0;  // lines in buf
     LineWriter lines;           // whole records only, even on a full disk

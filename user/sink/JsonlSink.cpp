@@ -14,12 +14,9 @@ constexpr std::size_t kFlushBytes = 64 * 1024;
 }  // namespace
 
 JsonlSink::JsonlSink(std::string path) : path_(std::move(path)) {
-  if (path_ == "-") {
-    fd_ = 1;
-  } else {
-    fd_ = openForAppend(path_);
-    if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + errorText(errno));
-    ownsFd_ = true;
+  if (!toStdout()) {
+    file_.reset(openForAppend(path_));
+    if (!file_) throw std::runtime_error("cannot open " + path_ + ": " + errorText(errno));
   }
   // Room for a full flush threshold plus one typical line's bound, so steady state never grows it.
   capacity_ = 2 * kFlushBytes;
@@ -64,10 +61,10 @@ void JsonlSink::write(const Record& record) {
 
 void JsonlSink::flush() {
   if (used_ == 0 && !lines_.pending()) return;
-  if (fd_ < 0 && ownsFd_) {
+  if (!closed_ && !toStdout() && !file_) {
     // A reopen failed earlier (directory gone, disk full): try again rather than losing everything.
-    fd_ = openForAppend(path_);
-    if (fd_ < 0) {
+    file_.reset(openForAppend(path_));
+    if (!file_) {
       noteError("cannot open", errno);
       // Memory stays bounded while the file cannot be written.
       stats_.dropped.add(DropReason::CannotOpen, usedRecords_);
@@ -76,44 +73,43 @@ void JsonlSink::flush() {
       return;
     }
   }
-  if (fd_ < 0) {
+  if (fd() < 0) {
     // After close(): nothing more can be written.
     stats_.dropped.add(DropReason::IoError, usedRecords_);
     used_ = 0;
     usedRecords_ = 0;
     return;
   }
-  const int err = count(lines_.write(fd_, {buf_.get(), used_}, usedRecords_));
+  const int err = count(lines_.write(fd(), {buf_.get(), used_}, usedRecords_));
   used_ = 0;
   usedRecords_ = 0;
   if (err != 0) report("write to", err);
 }
 
 void JsonlSink::closeFd() {
-  if (fd_ >= 0) {
-    const LineWriter::Outcome last = lines_.finish(fd_);
+  if (fd() >= 0) {
+    const LineWriter::Outcome last = lines_.finish(fd());
     stats_.written += last.written;
   }
   // A record cut in a pipe that could not be finished before the descriptor goes.
   if (lines_.pending()) stats_.dropped.add(dropReasonOf(lastError_), lines_.abandon());
-  if (ownsFd_ && fd_ >= 0) ::close(fd_);
-  fd_ = -1;
+  file_.reset();
 }
 
 void JsonlSink::reopen() {
   flush();
-  if (!ownsFd_) return;
+  if (toStdout() || closed_) return;
   closeFd();
-  fd_ = openForAppend(path_);
+  file_.reset(openForAppend(path_));
   // A rotation is a new start: the next failure deserves its own report.
   reported_ = false;
-  if (fd_ < 0) noteError("cannot reopen", errno);
+  if (!file_) noteError("cannot reopen", errno);
 }
 
 void JsonlSink::close() {
   flush();
   closeFd();
-  ownsFd_ = false;
+  closed_ = true;
 }
 
 }  // namespace ncxdp

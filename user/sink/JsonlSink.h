@@ -10,6 +10,7 @@
 
 #include "sink/JsonWriter.h"
 #include "sink/Sink.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp {
 
@@ -36,10 +37,13 @@ class JsonlSink final : public Sink {
   void report(std::string_view what, int err);
   // Finishes or gives up a cut record, then closes the file (not stdout).
   void closeFd();
+  bool toStdout() const { return path_ == "-"; }
+  // The descriptor written to: stdout, or the file while it is open; -1 after close().
+  int fd() const { return closed_ ? -1 : toStdout() ? 1 : file_.get(); }
 
   std::string path_;
-  int fd_ = -1;
-  bool ownsFd_ = false;
+  UniqueFd file_;  // empty for stdout, and while a reopen keeps failing
+  bool closed_ = false;
   JsonWriter json_;
   // Lines waiting for the next write(2); JsonWriter writes straight into it.
   std::unique_ptr<char[]> buf_;

@@ -85,17 +85,14 @@ void SyslogConnection::close() {
     gnutls_deinit(session_);
     session_ = nullptr;
   }
-  if (fd_ >= 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
+  fd_.reset();
 }
 
 bool SyslogConnection::waitFor(short events, Clock::time_point deadline) {
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return false;
-    pollfd p{fd_, events, 0};
+    pollfd p{fd_.get(), events, 0};
     const int rc = ::poll(&p, 1, int(left));
     if (rc > 0) return true;
     if (rc < 0 && errno != EINTR) return false;
@@ -120,20 +117,20 @@ std::string SyslogConnection::connectTcp(Clock::time_point deadline) {
   if (gai != 0) return "cannot resolve " + spec_.host + ": " + gai_strerror(gai);
   std::string err = "no address";
   for (addrinfo* a = list; a != nullptr; a = a->ai_next) {
-    fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd_ < 0) {
+    fd_.reset(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
+    if (!fd_) {
       err = "socket: " + errnoText(errno);
       continue;
     }
     const int one = 1;
-    ::setsockopt(fd_, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_USER_TIMEOUT, &kUserTimeoutMs, sizeof kUserTimeoutMs);
-    int rc = ::connect(fd_, a->ai_addr, a->ai_addrlen);
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+    ::setsockopt(fd_.get(), IPPROTO_TCP, TCP_USER_TIMEOUT, &kUserTimeoutMs, sizeof kUserTimeoutMs);
+    int rc = ::connect(fd_.get(), a->ai_addr, a->ai_addrlen);
     if (rc != 0 && errno == EINPROGRESS) {
       if (waitFor(POLLOUT, deadline)) {
         int soErr = 0;
         socklen_t len = sizeof soErr;
-        ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &soErr, &len);
+        ::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &soErr, &len);
         rc = soErr == 0 ? 0 : -1;
         errno = soErr;
       } else {
@@ -143,11 +140,10 @@ std::string SyslogConnection::connectTcp(Clock::time_point deadline) {
     }
     if (rc == 0) break;
     err = errnoText(errno);
-    ::close(fd_);
-    fd_ = -1;
+    fd_.reset();
   }
   ::freeaddrinfo(list);
-  return fd_ >= 0 ? std::string() : err;
+  return fd_ ? std::string() : err;
 }
 
 std::string SyslogConnection::handshake(Clock::time_point deadline) {
@@ -161,7 +157,7 @@ std::string SyslogConnection::handshake(Clock::time_point deadline) {
     rc = gnutls_server_name_set(session_, GNUTLS_NAME_DNS, name.data(), name.size());
   if (rc < 0) return "tls: " + tlsText(rc);
   gnutls_session_set_verify_cert(session_, name.c_str(), 0);
-  gnutls_transport_set_ptr(session_, reinterpret_cast<gnutls_transport_ptr_t>(intptr_t(fd_)));
+  gnutls_transport_set_ptr(session_, reinterpret_cast<gnutls_transport_ptr_t>(intptr_t(fd_.get())));
   gnutls_transport_set_push_function(session_, pushNoSignal);
   for (;;) {
     rc = gnutls_handshake(session_);
@@ -188,8 +184,8 @@ std::string SyslogConnection::handshake(Clock::time_point deadline) {
 }
 
 bool SyslogConnection::peerGone() {
-  if (fd_ < 0) return true;
-  pollfd p{fd_, POLLIN | POLLRDHUP, 0};
+  if (!fd_) return true;
+  pollfd p{fd_.get(), POLLIN | POLLRDHUP, 0};
   if (::poll(&p, 1, 0) <= 0) return false;
   if ((p.revents & (POLLERR | POLLHUP | POLLRDHUP)) != 0) {
     error_ = "the server closed the connection";
@@ -203,7 +199,7 @@ bool SyslogConnection::peerGone() {
     error_ = rc == 0 ? "the server closed the connection" : "tls: " + tlsText(int(rc));
     return true;
   }
-  const ssize_t rc = ::recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+  const ssize_t rc = ::recv(fd_.get(), buf, sizeof buf, MSG_DONTWAIT);
   if (rc > 0 || (rc < 0 && (errno == EAGAIN || errno == EINTR))) return false;
   error_ = rc == 0 ? "the server closed the connection" : errnoText(errno);
   return true;
@@ -217,7 +213,7 @@ ssize_t SyslogConnection::writeSome(const char* data, std::size_t n) {
     error_ = "tls: " + tlsText(int(rc));
     return -1;
   }
-  const ssize_t rc = ::send(fd_, data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  const ssize_t rc = ::send(fd_.get(), data, n, MSG_NOSIGNAL | MSG_DONTWAIT);
   if (rc >= 0) return rc;
   if (errno == EAGAIN || errno == EINTR) return 0;
   error_ = errnoText(errno);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "syslog/SyslogSpec.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp {
 
@@ -30,7 +31,7 @@ class SyslogConnection {
   // before deadline. Returns an empty string, or what failed.
   std::string connect(Clock::time_point deadline);
   void close();
-  bool isOpen() const { return fd_ >= 0; }
+  bool isOpen() const { return bool(fd_); }
 
   // True when the server closed or reset the connection (or sent what no syslog server sends).
   bool peerGone();
@@ -48,7 +49,7 @@ class SyslogConnection {
   bool waitFor(short events, Clock::time_point deadline);
 
   const SyslogSpec spec_;
-  int fd_ = -1;
+  UniqueFd fd_;
   gnutls_certificate_credentials_t cred_ = nullptr;
   gnutls_session_t session_ = nullptr;
   std::string error_;

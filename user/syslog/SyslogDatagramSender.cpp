@@ -20,23 +20,19 @@ SyslogDatagramSender::SyslogDatagramSender(const SyslogSpec& spec) : where_(spec
   if (gai != 0) throw std::runtime_error("syslog: cannot resolve " + spec.host + ": " + gai_strerror(gai));
   std::memcpy(&addr_, list->ai_addr, list->ai_addrlen);
   addrLen_ = list->ai_addrlen;
-  fd_ = ::socket(list->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  fd_.reset(::socket(list->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   const int err = errno;
   ::freeaddrinfo(list);
-  if (fd_ < 0) throw std::runtime_error("syslog: socket: " + std::string(std::strerror(err)));
+  if (!fd_) throw std::runtime_error("syslog: socket: " + std::string(std::strerror(err)));
   // Room for a burst: the sink thread never waits on this socket, so a full buffer is a loss.
   const int sndbuf = 4 << 20;
-  ::setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
-}
-
-SyslogDatagramSender::~SyslogDatagramSender() {
-  if (fd_ >= 0) ::close(fd_);
+  ::setsockopt(fd_.get(), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
 }
 
 bool SyslogDatagramSender::send(std::string_view message) {
   // Unconnected on purpose: an ICMP port unreachable from a stopped server would otherwise fail
   // the next send, which is a different message than the one that was lost.
-  const ssize_t rc = ::sendto(fd_, message.data(), message.size(), MSG_DONTWAIT,
+  const ssize_t rc = ::sendto(fd_.get(), message.data(), message.size(), MSG_DONTWAIT,
                               reinterpret_cast<const sockaddr*>(&addr_), addrLen_);
   if (rc == ssize_t(message.size())) {
     lastErrno_ = 0;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "syslog/SyslogSpec.h"
+#include "util/UniqueFd.h"
 
 namespace ncxdp {
 
@@ -18,7 +19,6 @@ class SyslogDatagramSender {
  public:
   // Resolves the host and opens the socket. Throws std::runtime_error naming what failed.
   explicit SyslogDatagramSender(const SyslogSpec& spec);
-  ~SyslogDatagramSender();
   SyslogDatagramSender(const SyslogDatagramSender&) = delete;
   SyslogDatagramSender& operator=(const SyslogDatagramSender&) = delete;
 
@@ -27,7 +27,7 @@ class SyslogDatagramSender {
 
  private:
   const std::string where_;
-  int fd_ = -1;
+  UniqueFd fd_;
   sockaddr_storage addr_{};
   socklen_t addrLen_ = 0;
   int lastErrno_ = 0;

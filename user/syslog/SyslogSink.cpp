@@ -15,7 +15,6 @@ SyslogSink::SyslogSink(const SyslogSpec& spec) : spec_(spec), formatter_(spec.pe
     datagrams_ = std::make_unique<SyslogDatagramSender>(spec_);
   } else {
     stream_ = std::make_unique<SyslogStreamSender>(spec_);
-    stats_.remote = true;
     batch_.reserve(kBatch);
     pool_.reserve(kBatch);
   }
@@ -67,11 +66,11 @@ void SyslogSink::updateStats() {
   if (datagrams_) return;
   const SyslogSenderStats s = stream_->stats();
   stats_.writeErrors += s.lost;
-  stats_.connected = s.connected;
-  stats_.delivered = s.delivered;
-  stats_.retries = s.resent;
-  stats_.bufferedRecords = s.bufferedRecords;
-  stats_.bufferedBytes = s.bufferedBytes;
+  delivery_.connected = s.connected;
+  delivery_.delivered = s.delivered;
+  delivery_.retries = s.resent;
+  delivery_.bufferedRecords = s.bufferedRecords;
+  delivery_.bufferedBytes = s.bufferedBytes;
 }
 
 void SyslogSink::flush() {

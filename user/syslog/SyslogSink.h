@@ -33,6 +33,8 @@ class SyslogSink final : public Sink {
   void flush() override;
   void close() override;
   std::string_view name() const override { return "syslog"; }
+  // tcp and tls wait for the server; udp has no acknowledgement, so nothing to show.
+  const DeliveryStats* delivery() const override { return stream_ ? &delivery_ : nullptr; }
 
  private:
   void updateStats();
@@ -47,6 +49,7 @@ class SyslogSink final : public Sink {
   std::uint64_t dropped_ = 0;                        // refused by a full buffer or the kernel
   bool full_ = false;                                // in a buffer-full episode that was reported
   std::uint64_t droppedAtFull_ = 0;
+  DeliveryStats delivery_;  // tcp, tls
   bool closed_ = false;
 };
 
