@@ -110,7 +110,8 @@ int main(int argc, char** argv) {
   Flood f;
   f.pps = pps;
   const auto colon = toText.rfind(':');
-  if (colon == std::string::npos || inet_pton(AF_INET, toText.substr(0, colon).c_str(), &f.to.sin_addr) != 1) {
+  if (colon == std::string::npos ||
+      inet_pton(AF_INET, toText.substr(0, colon).c_str(), &f.to.sin_addr) != 1) {
     std::fprintf(stderr, "nc_flood: --to '%s' is not IPV4:PORT\n", toText.c_str());
     return 2;
   }

@@ -64,15 +64,15 @@ TEST(BudgetShareTest, GrowsFromThePoolAndGivesBack) {
     BudgetShare b(pool);
     EXPECT_EQ(a.granted(), 250u);  // each starts with its floor
     EXPECT_EQ(b.granted(), 250u);
-    EXPECT_TRUE(a.add(700));        // within the pool: a grows to cover it
-    EXPECT_FALSE(a.add(200));       // 900: the pool has only what b's floor does not hold
-    EXPECT_EQ(a.used(), 900u);      // still counted: the caller evicts
+    EXPECT_TRUE(a.add(700));    // within the pool: a grows to cover it
+    EXPECT_FALSE(a.add(200));   // 900: the pool has only what b's floor does not hold
+    EXPECT_EQ(a.used(), 900u);  // still counted: the caller evicts
     EXPECT_FALSE(a.within());
-    a.remove(500);                  // 400 used: a gives back what is well above it
+    a.remove(500);  // 400 used: a gives back what is well above it
     EXPECT_TRUE(a.within());
     EXPECT_LT(a.granted(), 750u);
     EXPECT_GE(a.granted(), 400u);
-    EXPECT_TRUE(b.add(500));        // what a gave back is b's to take
+    EXPECT_TRUE(b.add(500));  // what a gave back is b's to take
   }
   EXPECT_EQ(pool.available(), 1000u);  // every unit returned when the shares end
 }

@@ -164,8 +164,8 @@ void printSummary(const Options& opts, const CaptureStats& c, const PipelineStat
                d.formatSwitches, c.sources);
   std::fprintf(stderr,
                "  decoder memory: %" PRIu64 " KiB budget; emitted early: %" PRIu64 " lines, %" PRIu64
-               " messages at --max-sources, %" PRIu64 " lines, %" PRIu64 " messages at --decoder-memory; %" PRIu64
-               " idle flushes paced\n",
+               " messages at --max-sources, %" PRIu64 " lines, %" PRIu64
+               " messages at --decoder-memory; %" PRIu64 " idle flushes paced\n",
                d.memoryLimit >> 10, d.linesEvictedSources, d.messagesEvictedSources, d.linesEvictedMemory,
                d.messagesEvictedMemory, d.flushPaced);
   for (std::size_t i = 0; i < p.rings.size(); ++i)

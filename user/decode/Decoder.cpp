@@ -325,7 +325,8 @@ class Decoder::Impl : public AssembledHandler {
     while (sourceHorizon != 0 && n < kMaxRebalancePerTick && sourceShare_.aboveFloor()) {
       SourceState* v = lru_.tail();
       if (v == nullptr || v->stats.lastSeenUs >= sourceHorizon) break;
-      if (v->hasPending() && !out_->hasRoomFor(v->line.size() + v->frags.memoryBytes() + kRecordOverhead)) break;
+      if (v->hasPending() && !out_->hasRoomFor(v->line.size() + v->frags.memoryBytes() + kRecordOverhead))
+        break;
       evictSource(*v);
       ++n;
     }

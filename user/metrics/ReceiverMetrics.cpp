@@ -207,13 +207,15 @@ void addDecoderFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
   MetricFamilies::sample(f.counter("ncxdp_sources_evicted_total",
                                    "Senders evicted (least recently active) to stay within --max-sources"),
                          {}, double(d.sourcesEvicted));
-  MetricFamily& evictedEarly = f.counter(
-      "ncxdp_pending_evicted_total",
-      "Pending state emitted before it was whole to stay within a limit, flagged incomplete: state "
-      "line (a plain line without its newline) or message (missing fragments); reason max_sources "
-      "(its sender was evicted) or memory (--decoder-memory)");
-  MetricFamilies::sample(evictedEarly, {{"state", "line"}, {"reason", "max_sources"}}, double(d.linesEvictedSources));
-  MetricFamilies::sample(evictedEarly, {{"state", "line"}, {"reason", "memory"}}, double(d.linesEvictedMemory));
+  MetricFamily& evictedEarly =
+      f.counter("ncxdp_pending_evicted_total",
+                "Pending state emitted before it was whole to stay within a limit, flagged incomplete: state "
+                "line (a plain line without its newline) or message (missing fragments); reason max_sources "
+                "(its sender was evicted) or memory (--decoder-memory)");
+  MetricFamilies::sample(evictedEarly, {{"state", "line"}, {"reason", "max_sources"}},
+                         double(d.linesEvictedSources));
+  MetricFamilies::sample(evictedEarly, {{"state", "line"}, {"reason", "memory"}},
+                         double(d.linesEvictedMemory));
   MetricFamilies::sample(evictedEarly, {{"state", "message"}, {"reason", "max_sources"}},
                          double(d.messagesEvictedSources));
   MetricFamilies::sample(evictedEarly, {{"state", "message"}, {"reason", "memory"}},
@@ -222,8 +224,8 @@ void addDecoderFamilies(MetricFamilies& f, const MetricsSnapshot& s) {
       f.gauge("ncxdp_decoder_memory_bytes",
               "Bytes the decoders hold for partial lines and fragments waiting for the rest"),
       {}, double(d.pendingBytes));
-  MetricFamilies::sample(f.gauge("ncxdp_decoder_memory_limit_bytes", "--decoder-memory, over all threads"), {},
-                         double(d.memoryLimit));
+  MetricFamilies::sample(f.gauge("ncxdp_decoder_memory_limit_bytes", "--decoder-memory, over all threads"),
+                         {}, double(d.memoryLimit));
   MetricFamilies::sample(
       f.counter("ncxdp_idle_flush_paced_total",
                 "Decoder ticks that left idle lines and fragments for the next tick because a ring was half "

@@ -181,7 +181,8 @@ void NatsReader::run(RecordHandler& handler, const std::function<bool()>& stop,
                      "consumer\n",
                      static_cast<unsigned long long>(target.reached()),
                      static_cast<unsigned long long>(target.target()),
-                     static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(kResubscribeAfter).count()));
+                     static_cast<long long>(
+                         std::chrono::duration_cast<std::chrono::seconds>(kResubscribeAfter).count()));
         resubscribe(target.reached() + 1);
         stalledSince = ReadTarget::Clock::now();
       }

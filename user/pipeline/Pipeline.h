@@ -33,8 +33,8 @@ struct RingStats {
 
 struct SinkReport {
   std::string name;
-  std::string target;  // path, "stdout", servers (Sink::target())
-  SinkStats stats;     // dropped includes records discarded after an output failed
+  std::string target;                     // path, "stdout", servers (Sink::target())
+  SinkStats stats;                        // dropped includes records discarded after an output failed
   std::optional<DeliveryStats> delivery;  // remote outputs only (Sink::delivery())
 };
 
