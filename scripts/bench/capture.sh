@@ -88,26 +88,11 @@ done
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-RX=ncxdp-storm-bench-rx-$$
-TX=ncxdp-storm-bench-tx-$$
 RXDEV=stormrx
 TXDEV=stormtx
 RX_ADDR=10.198.0.1
-SHM=$(mktemp -d /dev/shm/ncxdp-storm-bench.XXXXXX)
-RX_PID=""
-cleanup() {
-  if [[ -n $RX_PID ]]; then kill "$RX_PID" 2>/dev/null || true; wait "$RX_PID" 2>/dev/null || true; fi
-  ip netns del "$RX" 2>/dev/null || true
-  ip netns del "$TX" 2>/dev/null || true
-  rm -rf "$SHM"
-}
-trap cleanup EXIT
-
-ip netns add "$RX"
-ip netns add "$TX"
-ip -n "$RX" link add "$RXDEV" type veth peer name "$TXDEV" netns "$TX"
-ip -n "$RX" link set lo up
-ip -n "$TX" link set lo up
+source "$(dirname "$0")/netns.sh"
+bench_netns storm-bench "$RXDEV" "$TXDEV"
 ip -n "$RX" addr add "$RX_ADDR/16" dev "$RXDEV"
 ip -n "$RX" link set "$RXDEV" up
 ip -n "$TX" link set "$TXDEV" up

@@ -37,23 +37,9 @@ done
 for tool in curl jq; do command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }; done
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-RX=ncxdp-mem-bench-rx-$$
-TX=ncxdp-mem-bench-tx-$$
 RX_ADDR=10.197.0.1
-SHM=$(mktemp -d /dev/shm/ncxdp-mem-bench.XXXXXX)
-RX_PID=""
-cleanup() {
-  if [[ -n $RX_PID ]]; then kill "$RX_PID" 2>/dev/null || true; wait "$RX_PID" 2>/dev/null || true; fi
-  ip netns del "$RX" 2>/dev/null || true
-  ip netns del "$TX" 2>/dev/null || true
-  rm -rf "$SHM"
-}
-trap cleanup EXIT
-ip netns add "$RX"
-ip netns add "$TX"
-ip -n "$RX" link add memrx type veth peer name memtx netns "$TX"
-ip -n "$RX" link set lo up
-ip -n "$TX" link set lo up
+source "$(dirname "$0")/netns.sh"
+bench_netns mem-bench memrx memtx
 ip -n "$RX" addr add "$RX_ADDR/16" dev memrx
 ip -n "$TX" addr add 10.197.0.2/16 dev memtx
 ip -n "$RX" link set memrx up
