@@ -21,7 +21,8 @@ capture_port=6669
 kmod_ko=$(kh_build_module "$KH_DIR/../../kmod" NCXDP_TX_TEST_HOOKS=y)
 kh_netns_up
 kh_ncxdp_start --port 6666
-ip netns exec "$KH_NS" tcpdump -i "$KH_TAP" -U -n -w "$WORK/unicast.pcap" "udp dst port $capture_port" \
+# --immediate-mode: otherwise the last frames wait in a capture block that SIGINT discards.
+ip netns exec "$KH_NS" tcpdump -i "$KH_TAP" --immediate-mode -U -n -w "$WORK/unicast.pcap" "udp dst port $capture_port" \
   2>"$WORK/tcpdump.err" &
 tcpdump_pid=$!
 KH_PIDS+=("$tcpdump_pid")
@@ -43,6 +44,7 @@ report='.text != null and (.text | startswith("ncxdp_tx: dump 1 (Panic): "))'
 kh_wait_for "$report and .src == \"$v6\"" 1
 kh_wait_qemu 30
 kh_ncxdp_stop
+sleep 0.5
 kill -INT "$tcpdump_pid" 2>/dev/null || true
 wait "$tcpdump_pid" 2>/dev/null || true
 

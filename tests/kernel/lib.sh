@@ -199,10 +199,13 @@ kh_boot() {
   # KVM is never used: it appears to start on these machines, then the guest hangs silently.
   # One vCPU gains nothing from multi-threaded TCG, and its atomics emulation is where a rare
   # boot-time double fault of 6.12 (in SLUB's cmpxchg16b) was seen under load. KH_SMP=N boots N
-  # vCPUs (an SMP guest), still on one host thread (thread=single runs them in turn): a real SMP
-  # kernel with IPIs and NMIs between CPUs, without taking more of the shared host's CPUs.
+  # vCPUs, each on its own host thread: with thread=single they take turns in 100 ms slices,
+  # longer than the kernel's 10 ms wait for CPUs it stops with an NMI at panic, so a 6.1 guest
+  # panicked with a CPU still running (seen here); multi-threaded TCG runs them at once.
+  local accel=tcg,thread=single
+  [[ "${KH_SMP:-1}" == 1 ]] || accel=tcg,thread=multi
   ip netns exec "$KH_NS" timeout -k 5 "$KH_BOOT_TIMEOUT" qemu-system-x86_64 \
-    -accel tcg,thread=single -cpu qemu64 -smp "${KH_SMP:-1}" -m 256M -nodefaults -no-user-config -display none -no-reboot \
+    -accel "$accel" -cpu qemu64 -smp "${KH_SMP:-1}" -m 256M -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$KH_KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio.gz" -append "$append" \
     -serial "file:$WORK/console.log" -monitor none \
     -netdev "tap,id=n0,ifname=$KH_TAP,script=no,downscript=no" \
