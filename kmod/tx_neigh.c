@@ -35,8 +35,9 @@
 
 static unsigned int resolve_ms = 3000;
 module_param(resolve_ms, uint, 0644);
-MODULE_PARM_DESC(resolve_ms, "How long a target without remote_mac tries to resolve its next "
-			     "hop's MAC before it broadcasts (0: broadcast at once, as netconsole)");
+MODULE_PARM_DESC(resolve_ms,
+		 "How long a target without remote_mac tries to resolve its next "
+		 "hop's MAC before it broadcasts (0: broadcast at once, as netconsole)");
 
 #define NCX_RESOLVE_RETRY_MS 100
 
@@ -97,8 +98,8 @@ static int ncx_neigh_try(struct ncx_target *nt, u8 *mac)
 	if (!n)
 		return -ENOMEM;
 	memset(&nt->resolve_nh, 0, sizeof(nt->resolve_nh));
-	memcpy(&nt->resolve_nh, n->primary_key, min_t(unsigned int, n->tbl->key_len,
-						      sizeof(nt->resolve_nh)));
+	memcpy(&nt->resolve_nh, n->primary_key,
+	       min_t(unsigned int, n->tbl->key_len, sizeof(nt->resolve_nh)));
 	if (READ_ONCE(n->nud_state) & NUD_VALID) {
 		neigh_ha_snapshot(mac, n, dev);
 		ret = 1;
@@ -142,8 +143,8 @@ static void ncx_resolve_done(struct ncx_target *nt, int ret, const u8 *mac, cons
 
 static void ncx_resolve_work(struct work_struct *work)
 {
-	struct ncx_target *nt = container_of(to_delayed_work(work), struct ncx_target,
-					     resolve_work);
+	struct ncx_target *nt =
+		container_of(to_delayed_work(work), struct ncx_target, resolve_work);
 	char dev_name[IFNAMSIZ];
 	u8 mac[ETH_ALEN];
 	int ret = 0;
