@@ -12,6 +12,7 @@
 #include <linux/mutex.h>
 #include <linux/netpoll.h>
 #include <linux/spinlock.h>
+#include <linux/workqueue.h>
 
 #include "target_grammar.h"
 #include "wire_format.h"
@@ -39,7 +40,14 @@
  * @local_ipv6, @remote_ipv6: family of each configured address (np.ipv6 follows remote).
  * @has_dev_mac:	bind to the device with MAC @dev_mac (the grammar allows it) rather
  *			than by name; resolved when the target is enabled.
- * @np:			netpoll: device, addresses, ports, remote MAC.
+ * @np:			netpoll: device, addresses, ports, and the remote MAC in use
+ *			(written under the spinlock once enabled).
+ * @remote_mac_set:	the user gave remote_mac (configfs, or the MAC field of targets=):
+ *			np.remote_mac is sent to as is. Otherwise it is the broadcast address
+ *			until tx_neigh.c resolves the next hop's MAC at enable.
+ * @resolve_work:	retries that resolution for a bounded time (see tx_neigh.c).
+ * @resolve_deadline:	jiffies when the retries give up and the target keeps broadcasting.
+ * @resolve_nh:		the next hop last looked up (for the log lines).
  * @sysdata_fields:	enum ncx_sysdata_field bits.
  * @msgcounter:		msgid of the last message sent (sysdata msgid), under the spinlock.
  * @transmit_errors:	messages not sent because the device was down (under the spinlock).
@@ -63,6 +71,10 @@ struct ncx_target {
 	bool has_dev_mac;
 	u8 dev_mac[ETH_ALEN];
 	struct netpoll np;
+	bool remote_mac_set;
+	struct delayed_work resolve_work;
+	unsigned long resolve_deadline;
+	union inet_addr resolve_nh;
 	u32 sysdata_fields;
 	u32 msgcounter;
 	u64 transmit_errors;
@@ -100,6 +112,13 @@ extern int ncx_dump_cpu;
 /* A transmit queue stayed stopped through a whole crash-time wait: do not wait again until the
  * next dump starts (under ncx_targets_lock). */
 extern bool ncx_tx_stuck;
+
+/* tx_neigh.c: the next hop's MAC for a target without remote_mac. init at alloc; start after
+ * enable (under ncx_config_mutex, may sleep); stop (cancel, waits for a running retry) at
+ * enable, disable and free. */
+void ncx_resolve_init(struct ncx_target *nt);
+void ncx_resolve_start(struct ncx_target *nt);
+void ncx_resolve_stop(struct ncx_target *nt);
 
 int ncx_configfs_init(void);
 void ncx_configfs_exit(void);

@@ -334,6 +334,7 @@ int ncx_parse_target(const char *str, size_t len, struct ncx_target_config *cfg,
 	if (cur < end && ncx_parse_mac(cur, (size_t)(end - cur), cfg->remote_mac))
 		return fail(err, str, "tgt-macaddr", cur, (size_t)(end - cur),
 			    "not a MAC address (xx:xx:xx:xx:xx:xx)");
+	cfg->has_remote_mac = cur < end;
 	return 0;
 }
 

@@ -36,11 +36,12 @@ struct ncx_ip {
 };
 
 struct ncx_target_config {
-	bool extended;	   /* '+': extended format */
-	bool release;	   /* 'r': kernel release before the header (needs '+') */
-	bool ipv6;	   /* both addresses are IPv6 */
-	bool has_local_ip; /* otherwise netpoll takes the device's address */
-	bool has_dev_mac;  /* <dev> was a MAC address: bind to the device that has it */
+	bool extended;	     /* '+': extended format */
+	bool release;	     /* 'r': kernel release before the header (needs '+') */
+	bool ipv6;	     /* both addresses are IPv6 */
+	bool has_local_ip;   /* otherwise netpoll takes the device's address */
+	bool has_dev_mac;    /* <dev> was a MAC address: bind to the device that has it */
+	bool has_remote_mac; /* tgt-macaddr given (else ncxdp_tx resolves the next hop's) */
 	uint16_t local_port;
 	uint16_t remote_port;
 	struct ncx_ip local_ip;

@@ -15,7 +15,8 @@
  *	|	remote_port		}
  *	|	local_ip		}
  *	|	remote_ip		}
- *	|	remote_mac		}
+ *	|	remote_mac		}  unset: the next hop's, resolved at enable
+ *	|	remote_mac_resolved	read-only: the MAC in use (broadcast until resolved)
  *	|	local_mac		read-only: the device's MAC (broadcast when none)
  *	|	transmit_errors		read-only: messages dropped because the device was down
  *	|	userdata/
@@ -139,9 +140,29 @@ static ssize_t ncx_local_mac_show(struct config_item *item, char *buf)
 	return sysfs_emit(buf, "%pM\n", dev ? dev->dev_addr : bcast);
 }
 
+/* What the user set; broadcast when unset, as in netconsole (remote_mac_resolved: in use). */
 static ssize_t ncx_remote_mac_show(struct config_item *item, char *buf)
 {
-	return sysfs_emit(buf, "%pM\n", to_target(item)->np.remote_mac);
+	struct ncx_target *nt = to_target(item);
+	u8 mac[ETH_ALEN];
+
+	if (nt->remote_mac_set)
+		memcpy(mac, nt->np.remote_mac, ETH_ALEN);
+	else
+		eth_broadcast_addr(mac);
+	return sysfs_emit(buf, "%pM\n", mac);
+}
+
+static ssize_t ncx_remote_mac_resolved_show(struct config_item *item, char *buf)
+{
+	struct ncx_target *nt = to_target(item);
+	unsigned long flags;
+	u8 mac[ETH_ALEN];
+
+	spin_lock_irqsave(&ncx_targets_lock, flags);
+	memcpy(mac, nt->np.remote_mac, ETH_ALEN);
+	spin_unlock_irqrestore(&ncx_targets_lock, flags);
+	return sysfs_emit(buf, "%pM\n", mac);
 }
 
 static ssize_t ncx_transmit_errors_show(struct config_item *item, char *buf)
@@ -317,6 +338,7 @@ static ssize_t ncx_remote_mac_store(struct config_item *item, const char *buf, s
 	if (ncx_parse_mac(buf, len_without_newline(buf, count), mac))
 		goto out_unlock;
 	memcpy(nt->np.remote_mac, mac, ETH_ALEN);
+	nt->remote_mac_set = true;
 	ret = count;
 out_unlock:
 	mutex_unlock(&ncx_config_mutex);
@@ -333,6 +355,7 @@ CONFIGFS_ATTR(ncx_, local_ip);
 CONFIGFS_ATTR(ncx_, remote_ip);
 CONFIGFS_ATTR_RO(ncx_, local_mac);
 CONFIGFS_ATTR(ncx_, remote_mac);
+CONFIGFS_ATTR_RO(ncx_, remote_mac_resolved);
 CONFIGFS_ATTR_RO(ncx_, transmit_errors);
 
 /* One attribute per line. */
@@ -348,6 +371,7 @@ static struct configfs_attribute *ncx_target_attrs[] = {
 	&ncx_attr_remote_ip,
 	&ncx_attr_local_mac,
 	&ncx_attr_remote_mac,
+	&ncx_attr_remote_mac_resolved,
 	&ncx_attr_transmit_errors,
 	NULL,
 };

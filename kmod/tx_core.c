@@ -17,6 +17,10 @@
  *   does so around the netpoll release it must do without the spinlock; an rmdir that runs
  *   meanwhile unlinks the target and drops configfs's reference, and the memory stays until
  *   the notifier's put.
+ * - A target's delayed work (next-hop MAC resolution, tx_neigh.c) never outlives it:
+ *   ncx_target_free() cancels it synchronously before the kfree, and enable and disable cancel
+ *   it too. The work takes no mutex of ours and rtnl only by trylock, so cancelling from any of
+ *   those paths (the notifier's put runs under rtnl) cannot deadlock.
  * - Unload mirrors netconsole: dumper, consoles, configfs, then the parameter targets are
  *   disabled, the notifier is unregistered (which waits for a running notifier, under rtnl),
  *   and only then are the parameter targets freed: nothing else can reach them by then.
@@ -72,6 +76,7 @@ struct ncx_target *ncx_target_alloc(const char *name)
 	if (!nt)
 		return NULL;
 	INIT_LIST_HEAD(&nt->list);
+	ncx_resolve_init(nt);
 	ncx_configfs_init_target(nt, name);
 	nt->np.name = KBUILD_MODNAME;
 	strscpy(nt->np.dev_name, NCX_DEFAULT_DEV, IFNAMSIZ);
@@ -83,6 +88,7 @@ struct ncx_target *ncx_target_alloc(const char *name)
 
 void ncx_target_free(struct ncx_target *nt)
 {
+	ncx_resolve_stop(nt);
 	kfree(nt);
 }
 
@@ -137,6 +143,10 @@ int ncx_target_enable(struct ncx_target *nt)
 	if (!nt->local_ip_set)
 		memset(&nt->np.local_ip, 0, sizeof(nt->np.local_ip));
 	nt->np.ipv6 = nt->remote_ipv6;
+	/* A retry left from an enable the netdevice notifier ended: start afresh. */
+	ncx_resolve_stop(nt);
+	if (!nt->remote_mac_set)
+		eth_broadcast_addr(nt->np.remote_mac);
 	if (nt->has_dev_mac) {
 		err = ncx_resolve_dev_mac(nt);
 		if (err)
@@ -152,6 +162,8 @@ int ncx_target_enable(struct ncx_target *nt)
 	spin_lock_irqsave(&ncx_targets_lock, flags);
 	nt->enabled = true;
 	spin_unlock_irqrestore(&ncx_targets_lock, flags);
+	/* Without remote_mac: the next hop's MAC, or broadcast until it is known. */
+	ncx_resolve_start(nt);
 	return 0;
 }
 
@@ -160,9 +172,12 @@ void ncx_target_disable(struct ncx_target *nt)
 	unsigned long flags;
 
 	lockdep_assert_held(&ncx_config_mutex);
+	ncx_resolve_stop(nt);
 	/* Off first, so no console write uses np while netpoll_cleanup() tears it down. */
 	spin_lock_irqsave(&ncx_targets_lock, flags);
 	nt->enabled = false;
+	if (!nt->remote_mac_set)
+		eth_broadcast_addr(nt->np.remote_mac);
 	spin_unlock_irqrestore(&ncx_targets_lock, flags);
 	netpoll_cleanup(&nt->np);
 }
@@ -403,6 +418,7 @@ static void ncx_apply_config(struct ncx_target *nt, const struct ncx_target_conf
 	nt->has_dev_mac = cfg->has_dev_mac;
 	memcpy(nt->dev_mac, cfg->dev_mac, ETH_ALEN);
 	memcpy(nt->np.remote_mac, cfg->remote_mac, ETH_ALEN);
+	nt->remote_mac_set = cfg->has_remote_mac;
 }
 
 /*

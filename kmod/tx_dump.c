@@ -35,8 +35,10 @@ static char ncx_dump_line[NCX_EXT_MSG_MAX];
 static char ncx_dump_msg[NCX_EXT_MSG_MAX];
 
 /*
- * The target list lock, waiting at most about a second: at panic the other CPUs are stopped,
- * and one may have been stopped while holding it. Then the dump is skipped rather than hang.
+ * The target list lock, waiting at most about a second. At panic a CPU stopped while holding it
+ * has been dealt with already (ncx_panic_takeover()); this bound is for the rest: an oops while
+ * another CPU holds it, or a panic whose CPU stop failed. Then the dump is skipped rather than
+ * hang.
  */
 static bool lock_targets_bounded(void)
 {
@@ -77,6 +79,43 @@ static void ncx_drain(void)
 	local_irq_restore(flags);
 }
 
+/*
+ * A panic must still reach the receivers when a CPU was stopped while holding ncx_targets_lock
+ * (it was in a console write, or the notifier, when smp_send_stop() halted it: after a second
+ * x86 stops the CPUs that do not answer the stop IPI with an NMI, wherever they are). That CPU
+ * will never release the lock, so waiting for it only loses the dump, and with it every console
+ * write after it (they try the lock once under oops_in_progress and skip). Once every other CPU
+ * is offline (stopped CPUs mark themselves so; panic() runs the dumpers after smp_send_stop()),
+ * this CPU is the only one left and the panic never returns, so the holder can never touch the
+ * targets again: the lock is re-initialised and the dump proceeds, as serial drivers ignore
+ * their port lock under oops_in_progress and netconsole relies on netpoll's trylocks. What the
+ * holder was doing is left half done, and that is safe here:
+ * - the target list is only walked forwards: list_add_tail() and list_del() update ->next so
+ *   that a forward walk sees a consistent list at every step, and a target being removed is
+ *   freed only after the lock is dropped, which now never happens;
+ * - a half-built payload in nt->buf is rebuilt from scratch by the next send; a half-copied
+ *   userdata block is bounded by its length and at worst mixes old and new text;
+ * - netpoll's own locks (the TX queue lock, the poll lock) are only ever tried by netpoll,
+ *   which then gives up or queues: a datagram may be lost, nothing spins.
+ * If another CPU is still online (the stop failed), it may still release the lock, so the
+ * bounded wait below stays the rule and the dump is skipped rather than race a live CPU.
+ * Busting it also on the CPU that panicked inside our own write path or dump is the same case:
+ * panic() does not return to the interrupted frame.
+ */
+static void ncx_panic_takeover(void)
+{
+	if (num_online_cpus() > 1)
+		return;
+	/* An oops dump a stopped CPU was running never finishes either. */
+	atomic_set(&ncx_dumping, 0);
+	WRITE_ONCE(ncx_dump_cpu, -1);
+	if (!spin_is_locked(&ncx_targets_lock))
+		return;
+	spin_lock_init(&ncx_targets_lock);
+	/* Goes out live right away: console writes take the fresh lock. */
+	pr_emerg("panic: the targets lock was held by a stopped CPU; taken over\n");
+}
+
 static void ncx_dump_ring(enum kmsg_dump_reason reason)
 {
 	struct kmsg_dump_iter iter;
@@ -86,6 +125,9 @@ static void ncx_dump_ring(enum kmsg_dump_reason reason)
 	size_t len;
 	u64 dump_id = 0;
 
+	/* Even with dump=0: console writes after the dumpers (console_flush_on_panic) need it. */
+	if (reason == KMSG_DUMP_PANIC)
+		ncx_panic_takeover();
 	if (!READ_ONCE(dump) || atomic_cmpxchg(&ncx_dumping, 0, 1))
 		return;
 

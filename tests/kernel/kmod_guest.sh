@@ -83,7 +83,7 @@ done
 expect_eq $T/cmdline1/extended 0
 expect_eq $T/cmdline1/local_port 6612
 for kv in extended=1 release=0 local_port=6613 "local_ip=$KH_GUEST_V6" "remote_ip=$KH_HOST_V6" \
-	"remote_mac=$KH_HOST_MAC"; do
+	"remote_mac=$KH_HOST_MAC" "remote_mac_resolved=$KH_HOST_MAC"; do
 	expect_eq "$T/cmdline2/${kv%%=*}" "${kv#*=}"
 done
 refused $T/cmdline0/remote_port 7000 "Invalid argument"

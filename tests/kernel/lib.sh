@@ -78,18 +78,21 @@ kh_init() {
   : >"$WORK/guest.env"
 }
 
-# kh_build_module SRC_DIR: builds the out-of-tree module in SRC_DIR (a Kbuild file and sources)
-# against the pinned kernel's headers, in a copy under WORK; prints the path of each .ko built.
-# A second call for the same SRC_DIR in the same run reuses the first build.
+# kh_build_module SRC_DIR [MAKE_VAR=VALUE]...: builds the out-of-tree module in SRC_DIR (a Kbuild
+# file and sources) against the pinned kernel's headers, in a copy under WORK, with the make
+# variables given (e.g. NCXDP_TX_TEST_HOOKS=y); prints the path of each .ko built. A second call
+# with the same arguments in the same run reuses the first build.
 kh_build_module() {
   local src=$1
+  shift
   [[ -d "$KH_HEADERS" ]] || kh_skip "$KH_HEADERS missing (sudo scripts/deps.sh installs linux-headers-$KH_ABI)"
   local dir
   dir="$WORK/build-$(basename "$src")"
+  (($# == 0)) || dir+="-$(printf '%s\n' "$@" | md5sum | cut -c1-8)"
   if [[ ! -f "$dir/.kh-built" ]]; then
     rm -rf "$dir"
     cp -r "$src" "$dir"
-    if ! make -C "$KH_HEADERS" M="$dir" modules >"$dir/build.log" 2>&1; then
+    if ! make -C "$KH_HEADERS" M="$dir" "$@" modules >"$dir/build.log" 2>&1; then
       cat "$dir/build.log" >&2
       kh_fail "building $src against $KH_ABI failed"
     fi
@@ -195,9 +198,14 @@ kh_boot() {
   KH_BOOT_ARGS=("$@")
   # KVM is never used: it appears to start on these machines, then the guest hangs silently.
   # One vCPU gains nothing from multi-threaded TCG, and its atomics emulation is where a rare
-  # boot-time double fault of 6.12 (in SLUB's cmpxchg16b) was seen under load.
+  # boot-time double fault of 6.12 (in SLUB's cmpxchg16b) was seen under load. KH_SMP=N boots N
+  # vCPUs, each on its own host thread: with thread=single they take turns in 100 ms slices,
+  # longer than the kernel's 10 ms wait for CPUs it stops with an NMI at panic, so a 6.1 guest
+  # panicked with a CPU still running (seen here); multi-threaded TCG runs them at once.
+  local accel=tcg,thread=single
+  [[ "${KH_SMP:-1}" == 1 ]] || accel=tcg,thread=multi
   ip netns exec "$KH_NS" timeout -k 5 "$KH_BOOT_TIMEOUT" qemu-system-x86_64 \
-    -accel tcg,thread=single -cpu qemu64 -smp 1 -m 256M -nodefaults -no-user-config -display none -no-reboot \
+    -accel "$accel" -cpu qemu64 -smp "${KH_SMP:-1}" -m 256M -nodefaults -no-user-config -display none -no-reboot \
     -kernel "$KH_KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio.gz" -append "$append" \
     -serial "file:$WORK/console.log" -monitor none \
     -netdev "tap,id=n0,ifname=$KH_TAP,script=no,downscript=no" \

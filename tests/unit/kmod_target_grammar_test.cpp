@@ -50,6 +50,7 @@ TEST(KmodTargetGrammarTest, DefaultsAreNetconsoles) {
   EXPECT_STREQ(cfg.dev_name, "eth0");
   EXPECT_FALSE(cfg.has_local_ip);
   for (std::uint8_t b : cfg.remote_mac) EXPECT_EQ(b, 0xff);
+  EXPECT_FALSE(cfg.has_remote_mac);
 }
 
 TEST(KmodTargetGrammarTest, MinimalTargetKeepsEveryDefault) {
@@ -63,6 +64,7 @@ TEST(KmodTargetGrammarTest, MinimalTargetKeepsEveryDefault) {
   EXPECT_FALSE(p.cfg.ipv6);
   EXPECT_EQ(ipBytes(p.cfg.remote_ip), v4(10, 0, 0, 2));
   for (std::uint8_t b : p.cfg.remote_mac) EXPECT_EQ(b, 0xff);
+  EXPECT_FALSE(p.cfg.has_remote_mac);
 }
 
 TEST(KmodTargetGrammarTest, EveryFieldSet) {
@@ -78,6 +80,7 @@ TEST(KmodTargetGrammarTest, EveryFieldSet) {
   EXPECT_EQ(ipBytes(p.cfg.remote_ip), v4(10, 0, 0, 2));
   const std::uint8_t mac[6] = {0x00, 0x1a, 0x2b, 0x3c, 0x4d, 0x5e};
   EXPECT_EQ(std::memcmp(p.cfg.remote_mac, mac, 6), 0);
+  EXPECT_TRUE(p.cfg.has_remote_mac);
 }
 
 TEST(KmodTargetGrammarTest, ExtendedWithoutReleaseAndPlain) {
