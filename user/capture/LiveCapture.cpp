@@ -125,10 +125,8 @@ void LiveCapture::run(std::size_t i) {
       const std::uint64_t now = realtimeUs();
       // A wall clock stepped backwards also ticks, so timeouts do not stall until it catches up.
       if (now - lastTick >= kTickUs || now < lastTick) {
-        const std::uint64_t pacedBefore = lane.decoder.stats().flushPaced;
-        lane.decoder.tick(decoderClockUs(i, now), out);
-        lastTick = now;
-        if (lane.decoder.stats().flushPaced != pacedBefore) lastTick = now - (kTickUs - kPacedRetryUs);
+        const bool paced = lane.decoder.tick(decoderClockUs(i, now), out);
+        lastTick = paced ? now - (kTickUs - kPacedRetryUs) : now;
         pushed = true;
         publish(i, ++ticks % kTicksPerSourcePublish == 0);
       }

@@ -150,22 +150,13 @@ class Decoder::Impl : public AssembledHandler {
     std::string_view bytes = asChars(payload);
     ExtendedHeader header;
     std::size_t bodyOffset = 0;
-    if (s.expectContinuation) {
-      feedPlain(s, bytes, nowUs);
-    } else if (parseExtendedHeader(bytes, header, bodyOffset)) {
-      std::string_view body = bytes.substr(bodyOffset);
-      if (header.fragmented && !fragmentFits(header, body)) {
-        // The body runs past the total its own header announces: the header lies, so no message
-        // can be trusted to be complete with it. Keep every byte, as plain text, and count it.
-        ++stats_.malformed;
-        feedPlain(s, bytes, nowUs);
-      } else {
-        feedExtended(s, header, body, nowUs);
-      }
+    const HeaderParse parsed =
+        s.expectContinuation ? HeaderParse::NotHeader : parseExtendedHeader(bytes, header, bodyOffset);
+    if (parsed == HeaderParse::Ok) {
+      feedExtended(s, header, bytes.substr(bodyOffset), nowUs);
     } else {
-      // Something shaped like an extended header that is not valid (a negative seq, an out of
-      // range priority, a bad ncfrag): its bytes are kept as plain text, and it is counted.
-      if (looksLikeExtendedHeader(bytes)) ++stats_.malformed;
+      // Plain text, or a broken extended header whose bytes are kept as plain text and counted.
+      if (parsed == HeaderParse::Malformed) ++stats_.malformed;
       feedPlain(s, bytes, nowUs);
     }
     updatePending(s);
@@ -173,7 +164,7 @@ class Decoder::Impl : public AssembledHandler {
     if (!memory_.within()) relieveMemory(s);
   }
 
-  void tick(std::uint64_t nowUs, RecordHandler& out) {
+  bool tick(std::uint64_t nowUs, RecordHandler& out) {
     out_ = &out;
     rebalance();
     const std::uint64_t minWait = std::min(config_.lineIdleUs, config_.fragTimeoutUs);
@@ -183,9 +174,9 @@ class Decoder::Impl : public AssembledHandler {
       if (nowUs < s->stats.lastSeenUs || nowUs - s->stats.lastSeenUs < minWait) break;
       // Many senders going quiet at once (a flood that stopped) must not overflow the ring: what
       // the outputs cannot take now waits for the next tick, still held and still counted.
-      if (!out.hasRoomFor(s->line.size() + s->frags.memoryBytes() + kRecordOverhead)) {
+      if (!out.hasRoomFor(emitBytes(*s))) {
         ++stats_.flushPaced;
-        break;
+        return true;
       }
       if (!s->line.empty() && nowUs - s->lineUs >= config_.lineIdleUs) {
         ++stats_.linesIdleFlushed;
@@ -196,6 +187,7 @@ class Decoder::Impl : public AssembledHandler {
       settle(*s);
       s = prev;
     }
+    return false;
   }
 
   void flush(std::uint64_t nowUs, RecordHandler& out) {
@@ -225,7 +217,7 @@ class Decoder::Impl : public AssembledHandler {
 
   void onAssembled(const AssembledMessage& a) override {
     ExtendedHeader h;
-    if (!parseExtendedHeaderFields(a.key, h)) {
+    if (parseExtendedHeaderFields(a.key, h) != HeaderParse::Ok) {
       // Cannot happen: the key was cut from a header that parsed. Count it rather than trust it.
       ++stats_.malformed;
       return;
@@ -250,14 +242,6 @@ class Decoder::Impl : public AssembledHandler {
   }
 
  private:
-  // Whether a fragment's body stays within the total its header announces. NUL bytes past the
-  // end are padding (6.12 pads a payload where its '\n' belongs); anything else is not.
-  static bool fragmentFits(const ExtendedHeader& h, std::string_view body) {
-    const std::uint64_t room = h.fragTotal - h.fragOffset;  // the header parser made offset < total
-    if (body.size() <= room) return true;
-    return body.substr(std::size_t(room)).find_first_not_of('\0') == std::string_view::npos;
-  }
-
   SourceState& lookup(const Source& source) {
     auto it = sources_.find(source);
     if (it != sources_.end()) return *it->second;
@@ -325,8 +309,7 @@ class Decoder::Impl : public AssembledHandler {
     while (sourceHorizon != 0 && n < kMaxRebalancePerTick && sourceShare_.aboveFloor()) {
       SourceState* v = lru_.tail();
       if (v == nullptr || v->stats.lastSeenUs >= sourceHorizon) break;
-      if (v->hasPending() && !out_->hasRoomFor(v->line.size() + v->frags.memoryBytes() + kRecordOverhead))
-        break;
+      if (v->hasPending() && !out_->hasRoomFor(emitBytes(*v))) break;
       evictSource(*v);
       ++n;
     }
@@ -334,10 +317,15 @@ class Decoder::Impl : public AssembledHandler {
     while (memoryHorizon != 0 && n < kMaxRebalancePerTick && memory_.aboveFloor()) {
       SourceState* v = pendingList_.tail();
       if (v == nullptr || v->stats.lastSeenUs >= memoryHorizon) break;
-      if (!out_->hasRoomFor(v->line.size() + v->frags.memoryBytes() + kRecordOverhead)) break;
+      if (!out_->hasRoomFor(emitBytes(*v))) break;
       evictPending(*v, EvictCause::Memory);
       ++n;
     }
+  }
+
+  // About what emitting `s`'s pending state puts into the output: what hasRoomFor() is asked.
+  static std::size_t emitBytes(const SourceState& s) {
+    return s.line.size() + s.frags.memoryBytes() + kRecordOverhead;
   }
 
   // Brings the memory budget up to date with what `s` holds now.
@@ -586,8 +574,8 @@ void Decoder::feed(const Source& source, std::span<const std::uint8_t> payload, 
                    RecordHandler& out) {
   impl_->feed(source, payload, nowUs, out);
 }
-void Decoder::tick(std::uint64_t nowUs, RecordHandler& out) {
-  impl_->tick(nowUs, out);
+bool Decoder::tick(std::uint64_t nowUs, RecordHandler& out) {
+  return impl_->tick(nowUs, out);
 }
 void Decoder::flush(std::uint64_t nowUs, RecordHandler& out) {
   impl_->flush(nowUs, out);

@@ -99,7 +99,8 @@ class Decoder {
   // ~100 ms of `now`, also when no datagram arrives. While `out` has no room
   // (RecordHandler::hasRoomFor), the rest waits for a later tick instead of being lost; here too
   // goes state older than what another decoder had to evict (the shared budget's horizon).
-  void tick(std::uint64_t nowUs, RecordHandler& out);
+  // Returns true when it left idle state for later that way (call again soon).
+  bool tick(std::uint64_t nowUs, RecordHandler& out);
   // Emits everything still pending (shutdown, end of a capture file).
   void flush(std::uint64_t nowUs, RecordHandler& out);
 

@@ -36,6 +36,13 @@ bool isRelease(std::string_view s) {
   return nonDigit;
 }
 
+// An optionally signed run of digits, of any length: what a number field looks like to a sender
+// that got it wrong (a negative seq, a priority past 2^31). Asked only once a number failed.
+bool isNumberLike(std::string_view s) {
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
 // Splits off the next comma-separated field.
 std::string_view nextField(std::string_view& rest, bool& more) {
   auto comma = rest.find(',');
@@ -47,14 +54,14 @@ std::string_view nextField(std::string_view& rest, bool& more) {
 
 }  // namespace
 
-bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
+HeaderParse parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
   out = ExtendedHeader{};
   std::string_view rest = header;
   bool more = true;
   std::string_view f[5];
   int have = 0;
   while (have < 5 && more) f[have++] = nextField(rest, more);
-  if (have < 4) return false;
+  if (have < 4) return HeaderParse::NotHeader;
 
   int base = 0;
   if (isFlag(f[3])) {
@@ -68,11 +75,16 @@ bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
     out.release = f[0];
     base = 1;
   } else {
-    return false;
+    return HeaderParse::NotHeader;
   }
   std::uint64_t prio = 0;
-  if (!parseU64(f[base], prio) || prio > 0x7fffffff) return false;
-  if (!parseU64(f[base + 1], out.seq) || !parseU64(f[base + 2], out.tsUsec)) return false;
+  if (!parseU64(f[base], prio) || prio > 0x7fffffff || !parseU64(f[base + 1], out.seq) ||
+      !parseU64(f[base + 2], out.tsUsec)) {
+    // The shape of a header with a value no kernel sends (a negative seq, a priority past 2^31),
+    // or plain text that merely has three commas and a flag-like field before a ';'.
+    const bool numbers = isNumberLike(f[base]) && isNumberLike(f[base + 1]) && isNumberLike(f[base + 2]);
+    return numbers ? HeaderParse::Malformed : HeaderParse::NotHeader;
+  }
   out.prio = std::uint32_t(prio);
   out.cont = f[base + 3][0] != '-';
 
@@ -88,7 +100,7 @@ bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
       std::uint64_t off = 0, total = 0;
       if (slash == std::string_view::npos || !parseU64(v.substr(0, slash), off) ||
           !parseU64(v.substr(slash + 1), total) || total == 0 || off >= total || total > 0xffffffffu)
-        return false;
+        return HeaderParse::Malformed;
       out.fragmented = true;
       out.fragOffset = std::uint32_t(off);
       out.fragTotal = std::uint32_t(total);
@@ -103,48 +115,28 @@ bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out) {
     }
     // Unknown fields are ignored, as the kernel documentation asks of receivers.
   }
-  return true;
+  return HeaderParse::Ok;
 }
 
-namespace {
-
-// An optionally signed run of digits, of any length: what a number field looks like to a sender
-// that got it wrong (a negative seq, a priority past 2^31).
-bool isNumberLike(std::string_view s) {
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
-}  // namespace
-
-bool looksLikeExtendedHeader(std::string_view payload) {
-  std::string_view window = payload.substr(0, kMaxExtendedHeader);
-  const auto semi = window.find(';');
-  if (semi == std::string_view::npos) return false;
-  std::string_view rest = window.substr(0, semi);
-  if (rest.find('\n') != std::string_view::npos) return false;
-  bool more = true;
-  std::string_view f[5];
-  int have = 0;
-  while (have < 5 && more) f[have++] = nextField(rest, more);
-  int base = -1;
-  if (have >= 4 && isFlag(f[3]))
-    base = 0;
-  else if (have == 5 && isFlag(f[4]) && isRelease(f[0]))
-    base = 1;
-  if (base < 0) return false;
-  return isNumberLike(f[base]) && isNumberLike(f[base + 1]) && isNumberLike(f[base + 2]);
-}
-
-bool parseExtendedHeader(std::string_view payload, ExtendedHeader& out, std::size_t& bodyOffset) {
+HeaderParse parseExtendedHeader(std::string_view payload, ExtendedHeader& out, std::size_t& bodyOffset) {
   std::string_view window = payload.substr(0, kMaxExtendedHeader);
   auto semi = window.find(';');
-  if (semi == std::string_view::npos) return false;
+  if (semi == std::string_view::npos) return HeaderParse::NotHeader;
   // A newline before the ';' means this is text, not a header.
-  if (window.substr(0, semi).find('\n') != std::string_view::npos) return false;
-  if (!parseExtendedHeaderFields(payload.substr(0, semi), out)) return false;
+  if (window.substr(0, semi).find('\n') != std::string_view::npos) return HeaderParse::NotHeader;
+  const HeaderParse r = parseExtendedHeaderFields(payload.substr(0, semi), out);
+  if (r != HeaderParse::Ok) return r;
   bodyOffset = semi + 1;
-  return true;
+  if (out.fragmented) {
+    // A body running past the total its own header announces: the header lies, and no message
+    // can be trusted to be complete with it. NUL bytes past the end are padding (6.12 pads a
+    // payload where its '\n' belongs); anything else is not.
+    const std::string_view body = payload.substr(bodyOffset);
+    const std::size_t room = out.fragTotal - out.fragOffset;  // the parser made offset < total
+    if (body.size() > room && body.substr(room).find_first_not_of('\0') != std::string_view::npos)
+      return HeaderParse::Malformed;
+  }
+  return HeaderParse::Ok;
 }
 
 }  // namespace ncxdp

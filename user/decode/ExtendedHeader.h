@@ -32,18 +32,17 @@ struct ExtendedHeader {
 // Longest header we look for a ';' in: release (<= 64) + numbers + caller + ncfrag, with margin.
 inline constexpr std::size_t kMaxExtendedHeader = 256;
 
-// Parses the header of `payload`. On success fills `out` and `bodyOffset` (the byte after ';').
-// Returns false when the payload is not extended netconsole; the caller then treats it as plain
-// text, so a malformed header loses no bytes.
-bool parseExtendedHeader(std::string_view payload, ExtendedHeader& out, std::size_t& bodyOffset);
+// What a payload's header turned out to be. Malformed: the shape of an extended header
+// ([release,]<number>,<number>,<number>,<flag>[,...] before a ';', no newline) with a value no
+// kernel sends: a signed or out-of-range number, a bad ncfrag, a body longer than its ncfrag
+// total. The caller keeps such a datagram as plain text (no byte lost) and counts it; NotHeader is
+// plain text that may hold a ';'.
+enum class HeaderParse { Ok, NotHeader, Malformed };
 
-// After parseExtendedHeader() refused `payload`: whether it still has the shape of an extended
-// header ([release,]<number>,<number>,<number>,<flag>[,...]; before a ';', no newline) with a
-// value that is invalid: a signed or out-of-range number, a bad ncfrag. Such a datagram is
-// malformed extended netconsole (counted as such), not plain text that happens to hold a ';'.
-bool looksLikeExtendedHeader(std::string_view payload);
+// Parses the header of `payload`. When Ok, fills `out` and `bodyOffset` (the byte after ';').
+HeaderParse parseExtendedHeader(std::string_view payload, ExtendedHeader& out, std::size_t& bodyOffset);
 
 // Parses a header already split off (no ';'), e.g. a stored fragment key.
-bool parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out);
+HeaderParse parseExtendedHeaderFields(std::string_view header, ExtendedHeader& out);
 
 }  // namespace ncxdp
