@@ -25,6 +25,7 @@
 #include "capture/FrameParser.h"
 #include "pipeline/Pipeline.h"
 #include "pipeline/SinkPriority.h"
+#include "ring/Cadence.h"
 #include "ring/RingWriter.h"
 
 namespace ncxdp {
@@ -111,6 +112,8 @@ struct XskCapture::Worker {
   std::atomic<std::uint64_t> malformed{0};
   // Published by the decoder thread once per pass for the status line.
   std::atomic<std::uint64_t> liveRecords{0};
+  // The decoder thread's wait between batches while traffic flows (ring/Cadence.h).
+  Cadence decodeCadence;
   // Capture thread: frames already copied out that the fill ring had no room for yet (see
   // copyBatch). Reserved for every frame of the UMEM, so pushing never allocates.
   std::vector<std::uint64_t> fillStash;
@@ -329,9 +332,17 @@ XskLiveStats XskCapture::liveStats() const {
 // --- capture thread ---
 
 void XskCapture::captureLoop(Worker& w) {
+  // While frames keep coming, nap between batches instead of being woken by the kernel for
+  // every few frames (ring/Cadence.h): an interval's frames wait in the RX ring, a small part of
+  // the UMEM at any rate a queue takes.
+  Cadence cadence;
   try {
     while (!stopRequested() && !w.decoderGone.load(std::memory_order_acquire)) {
-      if (copyQueued(w, false)) continue;
+      if (copyQueued(w, false)) {
+        cadence.worked();
+        continue;
+      }
+      if (cadence.nap()) continue;
       // Idle: sleep in poll, which also kicks the driver when the fill ring needs a wakeup. A
       // busy spin here would starve NAPI and the decoder thread on a shared core.
       pollfd pfd{w.socket->fd(), POLLIN, 0};
@@ -450,20 +461,24 @@ bool XskCapture::receive(std::size_t lane, RingWriter& out) {
   // back when the buffer keeps filling, so that decoding gets its share under sustained load.
   if (!w.priority) w.priority.emplace();
   w.priority->update(w.burst.fill());
-  if (decodeBuffered(w, out, kDecodeBatch) != 0) {
-    // With a backlog this thread always has work: at equal real-time priority nothing would
-    // preempt it, so let NAPI, the sink thread and the capture thread in between batches.
-    if (!w.burst.empty()) sched_yield();
-    return true;
+  std::size_t n = decodeBuffered(w, out, kDecodeBatch);
+  if (n == 0) {
+    if (w.burst.finished()) {
+      if (!w.captureError.empty()) throw std::runtime_error(w.captureError);
+      // The capture thread ended on a stop, which the caller's loop is about to see.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      return false;
+    }
+    // Napping while traffic flows leaves the capture thread's doorbell silent (ring/Cadence.h).
+    if (!w.decodeCadence.nap()) w.burst.wait(std::chrono::milliseconds(kWaitMs));
+    n = decodeBuffered(w, out, kDecodeBatch);
+    if (n == 0) return false;
   }
-  if (w.burst.finished()) {
-    if (!w.captureError.empty()) throw std::runtime_error(w.captureError);
-    // The capture thread ended on a stop, which the caller's loop is about to see.
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return false;
-  }
-  w.burst.wait(std::chrono::milliseconds(kWaitMs));
-  return decodeBuffered(w, out, kDecodeBatch) != 0;
+  w.decodeCadence.worked();
+  // With a backlog this thread always has work: at equal real-time priority nothing would
+  // preempt it, so let NAPI, the sink thread and the capture thread in between batches.
+  if (!w.burst.empty()) sched_yield();
+  return true;
 }
 
 bool XskCapture::drainQueued(std::size_t lane, RingWriter& out) {

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "pipeline/SinkPriority.h"
+#include "ring/Cadence.h"
 #include "ring/RecordCodec.h"
 
 namespace ncxdp {
@@ -166,6 +167,9 @@ double Pipeline::fullestRing() const {
 
 void Pipeline::run() {
   SinkPriority priority;
+  // While records flow, nap between batches so that producers need not wake this thread
+  // (ring/Cadence.h); each nap ends with one flush, one write per interval.
+  Cadence cadence;
   auto lastFlush = std::chrono::steady_clock::now();
   bool dirty = false;
   for (;;) {
@@ -189,9 +193,12 @@ void Pipeline::run() {
       flushSinks();
       lastFlush = now;
     }
-    if (moved != 0) continue;
+    if (moved != 0) {
+      cadence.worked();
+      continue;
+    }
     if (allDone) break;
-    sleepUntilWork();
+    if (!cadence.nap()) sleepUntilWork();
   }
   if (!sinkFailed_) {
     try {
