@@ -126,6 +126,21 @@ napi_ticks() {
   echo "$total"
 }
 proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# thread_ticks PID: "NAME TICKS" per thread. ncxdp names its threads by stage (ncxdp-xsk/Q takes
+# frames off RX queue Q, ncxdp-decode/Q decodes them, ncxdp-recv/N reads and decodes a socket,
+# ncxdp-sink writes the outputs), so the difference of two of these is the cost split by stage.
+thread_ticks() {
+  local t
+  for t in /proc/"$1"/task/*; do
+    printf '%s %s\n' "$(tr ' ' '_' <"$t/comm" 2>/dev/null)" "$(awk '{print $14 + $15}' "$t/stat" 2>/dev/null)"
+  done 2>/dev/null || true
+}
+# thread_delta BEFORE AFTER: a JSON object of CPU ticks per thread name spent in between.
+thread_delta() {
+  awk 'NR == FNR { a[$1] += $2; next } { b[$1] += $2 } END {
+    printf "{"; sep = ""; for (n in b) { printf "%s\"%s\":%d", sep, n, b[n] - a[n]; sep = "," } printf "}" }' \
+    <(printf '%s\n' "$1") <(printf '%s\n' "$2")
+}
 proc_hwm_kb() { awk '/^VmHWM/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 link_drops() {
   # veth drops on both ends: the receiving NAPI's ring (tx side) and the receiving device.
@@ -207,15 +222,18 @@ trial() {
   drops0=$(link_drops)
   napi0=$(napi_ticks)
   cpu0=$(proc_ticks "$RX_PID")
+  local threads0
+  threads0=$(thread_ticks "$RX_PID")
   ip netns exec "$TX" "${TX_PRIO[@]}" "${TX_PIN[@]}" "$STORM" send --iface "$TXDEV" --dst "$RX_ADDR" \
     --dst-mac "$RX_MAC" --hosts "$FLAT_HOSTS" --formats extended --scenario flat --payload "$payload" \
     --pps "$pps" --duration "$WINDOW" --quiet --manifest "$SHM/m.json" 2>>"$SHM/gen.err" ||
     { echo "bench: generator failed: $(tail -2 "$SHM/gen.err")" >&2; exit 1; }
   # Let the receiver catch up with what is queued, then take its CPU time before stopping it.
   sleep 0.5
-  local cpu napi
+  local cpu napi threads
   cpu=$(($(proc_ticks "$RX_PID") - cpu0))
   napi=$(($(napi_ticks) - napi0))
+  threads=$(thread_delta "$threads0" "$(thread_ticks "$RX_PID")")
   stop_receiver "$kind"
   # Counting receivers counted the warm-up too.
   [[ $kind == recvfrom || $kind == afxdp ]] && DELIVERED=$((DELIVERED - (WARM_SENT - WARM_DROPS)))
@@ -232,8 +250,8 @@ trial() {
     --argjson sent "$sent" --argjson offered "$offered" --argjson delivered "$DELIVERED" \
     --argjson window "$WINDOW" --argjson link_drops "$drops" --argjson cpu_ticks "$cpu" \
     --argjson napi_ticks "$napi" --argjson tick "$TICK" --argjson rss_kb "$RSS_KB" --argjson zero "$ZERO_LOSS" \
-    --argjson warm_drops "$WARM_DROPS" --argjson sock_drops "$SOCK_DROPS" \
-    '{kind:"trial", receiver:$receiver, warmup_link_drops:$warm_drops, socket_drops:$sock_drops, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
+    --argjson warm_drops "$WARM_DROPS" --argjson sock_drops "$SOCK_DROPS" --argjson threads "$threads" \
+    '{kind:"trial", threads_cpu_s:($threads | map_values(. / $tick)), receiver:$receiver, warmup_link_drops:$warm_drops, socket_drops:$sock_drops, payload:$payload, phase:$phase, target_pps:$target, sent:$sent,
       offered_pps:$offered, delivered:$delivered, delivered_pps:($delivered / ($sent / $offered)),
       short:($target > 0 and $offered < 0.9 * $target), loss:($sent - $delivered), loss_pct:(100 * ($sent - $delivered) / $sent), link_drops:$link_drops, zero_loss:($zero == 1),
       cpu_s:($cpu_ticks / $tick), napi_cpu_s:($napi_ticks / $tick), rss_kb:$rss_kb}' >>"$results"

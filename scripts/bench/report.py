@@ -79,13 +79,17 @@ def main():
         return (f"{kpps(med([t['offered_pps'] for t in ts]))} -> {spread(ts, 'delivered_pps', kpps)}"
                 + (f" ({loss:.2f}%)" if with_loss else "") + short_flag(ts))
 
-    def cost(rec, payload):
-        # CPU per message at the lossless rate (the confirmation trials): receiver process and NAPI.
+    def lossless_trials(rec, payload):
         ts = [t for t in ats(rec, payload, "confirm") if t["zero_loss"]]
         if not ts:
             rate = zero.get((rec, payload), 0)
             ts = [t for t in trials if t["receiver"] == rec and t["payload"] == payload and t["zero_loss"]
                   and t["phase"].startswith("search") and int(t["offered_pps"]) == rate]
+        return ts
+
+    def cost(rec, payload):
+        # CPU per message at the lossless rate (the confirmation trials): receiver process and NAPI.
+        ts = lossless_trials(rec, payload)
         if not ts:
             return None
         return (med([1e6 * t["cpu_s"] / max(t["delivered"], 1) for t in ts]),
@@ -116,6 +120,26 @@ def main():
             cells.append(f"{c[2]:.0f} MiB" if c else "-")
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
+        split = []
+        for rec in receivers:
+            ts = [t for t in lossless_trials(rec, payload) if t.get("threads_cpu_s")]
+            if not ts:
+                continue
+            names = sorted({n for t in ts for n in t["threads_cpu_s"]})
+            parts = []
+            for n in names:
+                v = med([1e6 * t["threads_cpu_s"].get(n, 0) / max(t["delivered"], 1) for t in ts])
+                if v >= 0.005:
+                    parts.append(f"{n} {v:.2f}")
+            split.append(f"| {NAMES[rec]} | " + ", ".join(parts) + " |")
+        if split:
+            out.append("CPU per message by receiver thread at the lossless rate (us/msg, medians of the "
+                       "lossless repeats; ncxdp names its threads by stage):")
+            out.append("")
+            out.append("| receiver | threads |")
+            out.append("|---|---|")
+            out.extend(split)
+            out.append("")
         common = sorted({int(t["phase"][len("common-"):]) for t in trials
                          if t["payload"] == payload and t["phase"].startswith("common-")})
         if common:

@@ -7,6 +7,7 @@
 
 #include "decode/DecoderBudget.h"
 #include "pipeline/Pipeline.h"
+#include "util/ThreadName.h"
 
 namespace ncxdp {
 
@@ -116,6 +117,7 @@ std::uint64_t LiveCapture::realtimeUs() {
 
 void LiveCapture::run(std::size_t i) {
   Lane& lane = *lanes_[i];
+  nameThisThread(std::string("ncxdp-") + laneRole() + "/" + std::to_string(laneId(i)));
   RingWriter& out = pipeline_.writer(i);
   std::uint64_t lastTick = realtimeUs();
   int ticks = 0;

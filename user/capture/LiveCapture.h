@@ -43,6 +43,9 @@ class LiveCapture : public Capture {
   std::size_t laneCount() const { return lanes_.size(); }
   // What identifies lane i to an operator: the RX queue (attach) or the receive thread (listen).
   virtual std::uint32_t laneId(std::size_t lane) const { return std::uint32_t(lane); }
+  // What lane threads do, in their thread names (ncxdp-ROLE/LANEID): "recv" when a lane's thread
+  // also reads the socket (listen), "decode" when another thread takes the frames (attach).
+  virtual const char* laneRole() const { return "recv"; }
   // Before start(): every lane also publishes its `perLane` busiest senders (by datagrams), once
   // a second. Zero (the default) publishes none.
   void publishSources(std::size_t perLane);

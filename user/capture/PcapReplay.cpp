@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "pipeline/Pipeline.h"
+#include "util/ThreadName.h"
 
 namespace ncxdp {
 
@@ -80,6 +81,7 @@ void PcapReplay::count(FrameResult result) {
 }
 
 void PcapReplay::run() {
+  nameThisThread("ncxdp-replay");
   RingWriter& out = pipeline_.writer(0);
   std::uint64_t now = 0;
   std::uint64_t lastTick = 0;

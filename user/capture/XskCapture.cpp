@@ -27,6 +27,7 @@
 #include "pipeline/SinkPriority.h"
 #include "ring/Cadence.h"
 #include "ring/RingWriter.h"
+#include "util/ThreadName.h"
 
 namespace ncxdp {
 
@@ -332,6 +333,7 @@ XskLiveStats XskCapture::liveStats() const {
 // --- capture thread ---
 
 void XskCapture::captureLoop(Worker& w) {
+  nameThisThread("ncxdp-xsk/" + std::to_string(w.socket->queue()));
   // While frames keep coming, nap between batches instead of being woken by the kernel for
   // every few frames (ring/Cadence.h): an interval's frames wait in the RX ring, a small part of
   // the UMEM at any rate a queue takes.

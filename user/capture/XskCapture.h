@@ -91,6 +91,7 @@ class XskCapture : public LiveCapture {
   BurstBufferStats burstStats(std::size_t lane) const;
   // The RX queue lane i captures.
   std::uint32_t laneId(std::size_t lane) const override;
+  const char* laneRole() const override { return "decode"; }
   // Any thread: the kernel's XDP_STATISTICS of lane i's socket.
   XskStats socketStats(std::size_t lane) const;
   // Packet memory (UMEM) of one lane's socket: --xsk-ring frames of 2 KiB.

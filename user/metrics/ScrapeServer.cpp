@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "util/ErrnoText.h"
+#include "util/ThreadName.h"
 
 namespace ncxdp {
 
@@ -117,6 +118,7 @@ ScrapeServer::Stats ScrapeServer::stats() const {
 }
 
 void ScrapeServer::run() {
+  nameThisThread("ncxdp-metrics");
   std::vector<Connection> conns;
   std::vector<pollfd> fds;
   conns.reserve(limits_.maxConnections);

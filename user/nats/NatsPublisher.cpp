@@ -12,6 +12,7 @@
 
 #include "nats/NatsConnection.h"
 #include "nats/SpillFile.h"
+#include "util/ThreadName.h"
 
 namespace ncxdp {
 
@@ -559,6 +560,7 @@ void NatsPublisher::spillEverything() {
 }
 
 void NatsPublisher::run() {
+  nameThisThread("ncxdp-nats");
   std::vector<OutRecord> incoming;
   std::vector<Ack> acks;
   maxMessageBytes_ = kMaxMessageBytes;

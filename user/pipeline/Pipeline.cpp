@@ -9,6 +9,7 @@
 #include "pipeline/SinkPriority.h"
 #include "ring/Cadence.h"
 #include "ring/RecordCodec.h"
+#include "util/ThreadName.h"
 
 namespace ncxdp {
 
@@ -166,6 +167,7 @@ double Pipeline::fullestRing() const {
 }
 
 void Pipeline::run() {
+  nameThisThread("ncxdp-sink");
   SinkPriority priority;
   // While records flow, nap between batches so that producers need not wake this thread
   // (ring/Cadence.h); each nap ends with one flush, one write per interval.

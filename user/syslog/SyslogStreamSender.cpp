@@ -3,6 +3,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "util/ThreadName.h"
+
 namespace ncxdp {
 
 namespace {
@@ -162,6 +164,7 @@ bool SyslogStreamSender::sendPending() {
 }
 
 void SyslogStreamSender::run() {
+  nameThisThread("ncxdp-syslog");
   std::unique_lock lock(mu_);
   for (;;) {
     for (std::string& m : incoming_) pending_.push_back(std::move(m));
