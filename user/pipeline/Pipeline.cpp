@@ -44,7 +44,13 @@ Pipeline::Pipeline(std::size_t producers, std::size_t ringBytesTotal,
                              std::to_string(kMaxRingBytes >> 20) + " MiB per thread");
   const std::size_t perRing = std::bit_floor(share);
   rings_.reserve(producers);
-  for (std::size_t i = 0; i < producers; ++i) rings_.push_back(std::make_unique<Lane>(perRing));
+  for (std::size_t i = 0; i < producers; ++i) {
+    rings_.push_back(std::make_unique<Lane>(perRing));
+    // Committed now, not page by page in the decoder's hot path during the first burst (a
+    // fault per 4 KiB, and on a VM an exit to the hypervisor each): a storm is when the ring
+    // first fills, and when memory may be short.
+    rings_.back()->ring.prefault();
+  }
   dictScratch_.reserve(64);
   missingScratch_.reserve(64);
   for (const auto& sink : sinks_) {
