@@ -229,7 +229,9 @@ def main():
             ax.plot([p[0] / 1e6 for p in pts], [p[1] / 1e6 for p in pts], "o-", ms=3, label=NAMES[rec])
             top = max(top, max(p[0] for p in pts))
         ax.plot([0, top / 1e6], [0, top / 1e6], "k:", lw=1, label="offered = delivered")
-        ax.set_title(f"{payload}-byte payloads, one receiving core")
+        layout = ("pinned: receiver and NAPI share one core" if machine.get("sched") == "fifo"
+                  else "default layout: unpinned, NAPI in softirq")
+        ax.set_title(f"{payload}-byte payloads, {layout}", fontsize=10)
         ax.set_xlabel("offered (M datagrams/s)")
         ax.set_ylabel("delivered (M datagrams/s)")
         ax.grid(alpha=0.3)
