@@ -251,7 +251,7 @@ int XdpProgram::linkCreate(int ifindex, std::uint32_t flags) {
   return 0;
 }
 
-void XdpProgram::attach(const std::string& ifname, XdpMode mode) {
+int XdpProgram::requireFree(const std::string& ifname) const {
   const std::string context = "attach XDP to " + ifname;
   if (attached()) throw std::runtime_error(context + ": this program is already attached to " + ifname_);
   const int ifindex = static_cast<int>(if_nametoindex(ifname.c_str()));
@@ -261,6 +261,12 @@ void XdpProgram::attach(const std::string& ifname, XdpMode mode) {
   }
   // The kernel would refuse too (EBUSY/EEXIST), but cannot say which program is in the way.
   if (std::uint32_t id = attachedProgramId(ifindex, context); id != 0) failAlreadyAttached(ifname, id);
+  return ifindex;
+}
+
+void XdpProgram::attach(const std::string& ifname, XdpMode mode) {
+  const std::string context = "attach XDP to " + ifname;
+  const int ifindex = requireFree(ifname);
 
   XdpMode effective = mode == XdpMode::Generic ? XdpMode::Generic : XdpMode::Native;
   int err = linkCreate(ifindex, effective == XdpMode::Native ? XDP_FLAGS_DRV_MODE : XDP_FLAGS_SKB_MODE);

@@ -72,6 +72,9 @@ class XdpProgram {
   // Attaches to the interface of that name (in the calling thread's network namespace). Refuses
   // an interface that already carries an XDP program, ours or anyone's.
   void attach(const std::string& ifname, XdpMode mode = XdpMode::Auto);
+  // The checks attach() starts with, for a caller that sets up more before attaching: throws
+  // when IFNAME does not exist or already has an XDP program (naming it). Returns its ifindex.
+  int requireFree(const std::string& ifname) const;
   // Removes the program from the interface (the destructor does it too). No-op when detached.
   void detach();
   bool attached() const { return bool(linkFd_); }

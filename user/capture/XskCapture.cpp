@@ -218,15 +218,22 @@ XskCapture::XskCapture(AttachConfig config, Pipeline& pipeline)
   // meanwhile, and the capture threads never wait. So a slow output costs buffer depth, and a
   // loss happens (counted) only once a burst buffer is full.
   for (std::size_t i = 0; i < config_.queues.size(); ++i) pipeline.writer(i).setBlocking(true);
-  program_.attach(config_.ifname, config_.mode);
-  // If anything below throws, the destructors of the sockets made so far and of program_ undo
-  // it all: sockets close (leaving the XSKMAP) and the link closes (the program leaves the NIC).
+  // Every socket is bound and in the XSKMAP before the program goes on the NIC: a program
+  // attached first would pass what it matched to the kernel's stack (no socket in the map yet)
+  // for as long as the sockets take to set up, which with their packet memory is long enough
+  // to lose the first datagrams of a sender already sending. If anything below throws, the
+  // destructors of the sockets made so far and of program_ undo it all: sockets close (leaving
+  // the XSKMAP) and, once attached, the link closes (the program leaves the NIC).
+  // Another XDP program on the NIC is named before the sockets are tried: its own AF_XDP sockets
+  // would make ours fail with a bare "Device or resource busy".
+  program_.requireFree(config_.ifname);
   for (std::size_t i = 0; i < config_.queues.size(); ++i) {
     const std::uint32_t queue = config_.queues[i];
     auto socket = std::make_unique<XskSocket>(config_.ifname, queue, config_.ringSize, config_.bind);
     program_.setXsk(queue, socket->fd());
     workers_.push_back(std::make_unique<Worker>(i, std::move(socket), burstBytes));
   }
+  program_.attach(config_.ifname, config_.mode);
   if (config_.verbose) {
     std::string queues;
     for (std::uint32_t q : config_.queues) queues += (queues.empty() ? "" : ",") + std::to_string(q);
@@ -342,6 +349,11 @@ void XskCapture::captureLoop(Worker& w) {
     while (!stopRequested() && !w.decoderGone.load(std::memory_order_acquire)) {
       if (copyQueued(w, false)) {
         cadence.worked();
+        // A zero-copy driver that ran out of fill-ring frames waits to be told there are more
+        // (need_wakeup); tell it now rather than after the nap, or the NIC drops meanwhile. Copy
+        // mode never sets the flag.
+        if (xsk_ring_prod__needs_wakeup(&w.socket->umem().fill()))
+          recvfrom(w.socket->fd(), nullptr, 0, MSG_DONTWAIT, nullptr, nullptr);
         continue;
       }
       if (cadence.nap()) continue;
