@@ -37,7 +37,9 @@
 # 1000000", and flat out) runs that many times per receiver; report.py gives medians and min-max. BENCH_STORM_ONLY=1 skips the rate searches. Each storm line records the
 # veth drop counters and ncxdp's -v exit summary (fill ring empty, burst buffer full, socket
 # drops, ring full) so that every lost record is attributed to a counter. Each trial line has
-# `short`: true when the generator offered less than 90% of the target rate.
+# `short`: true when the generator offered less than 90% of the target rate, and
+# `threads_cpu_s`: the receiver's CPU time per thread name (ncxdp's threads are named by stage),
+# from which report.py prints the cost split.
 set -euo pipefail
 build=$(cd "${1:?usage: capture.sh BUILD_DIR OUT_DIR}" && pwd)
 out=${2:?usage: capture.sh BUILD_DIR OUT_DIR}
