@@ -73,7 +73,8 @@ TEST(PipelineRealtime, RaisedSinkLetsEqualPriorityThreadsRunDuringABacklog) {
     Record r;
     r.src = Source::ipv4(0x0100007f, 6666);
     r.format = Format::Extended;
-    r.text = std::string(100, 'x');
+    const std::string text(100, 'x');  // Record::text is a view: the bytes must outlive the pushes
+    r.text = text;
     // More than half the ring: the sink raises itself to FIFO 2 on its first pass.
     for (int i = 0; i < kRecords; ++i) {
       r.seq = std::uint64_t(i);
