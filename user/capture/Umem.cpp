@@ -16,15 +16,14 @@ namespace {
 [[noreturn]] void fail(const std::string& what, int err, UmemUse use) {
   // --xsk-ring and LimitMEMLOCK= are the receiver's (its option, its systemd unit); the storm
   // generator's UMEM has a fixed size.
-  const char* hint =
-      err == EPERM || err == EACCES ? "; AF_XDP sockets need root or CAP_NET_RAW"
-      : err == ENOBUFS || err == ENOMEM
-          ? (use == UmemUse::Receive
-                 ? "; the packet memory exceeds the locked-memory limit (ulimit -l): grant CAP_IPC_LOCK, "
-                   "raise the limit (LimitMEMLOCK=), or use a smaller --xsk-ring"
-                 : "; the packet memory exceeds the locked-memory limit (ulimit -l): grant CAP_IPC_LOCK "
-                   "or raise the limit")
-          : "";
+  std::string hint;
+  if (err == EPERM || err == EACCES) {
+    hint = "; AF_XDP sockets need root or CAP_NET_RAW";
+  } else if (err == ENOBUFS || err == ENOMEM) {
+    hint = "; the packet memory exceeds the locked-memory limit (ulimit -l): grant CAP_IPC_LOCK";
+    hint += use == UmemUse::Receive ? ", raise the limit (LimitMEMLOCK=), or use a smaller --xsk-ring"
+                                    : " or raise the limit";
+  }
   throw std::runtime_error(what + ": " + errorTextWithCode(err) + hint);
 }
 

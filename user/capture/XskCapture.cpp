@@ -5,7 +5,6 @@
 #include <net/if.h>
 #include <pcap/dlt.h>
 #include <poll.h>
-#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -488,10 +487,8 @@ bool XskCapture::receive(std::size_t lane, RingWriter& out) {
     n = decodeBuffered(w, out, kDecodeBatch);
     if (n == 0) return false;
   }
-  w.decodeCadence.worked();
-  // With a backlog this thread always has work: at equal real-time priority nothing would
-  // preempt it, so let NAPI, the sink thread and the capture thread in between batches.
-  if (!w.burst.empty()) sched_yield();
+  // With a backlog, NAPI, the sink and the capture thread get their turn first.
+  w.decodeCadence.worked(!w.burst.empty());
   return true;
 }
 

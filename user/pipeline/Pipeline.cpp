@@ -1,7 +1,5 @@
 #include "pipeline/Pipeline.h"
 
-#include <sched.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstdio>
@@ -204,13 +202,8 @@ void Pipeline::run() {
       lastFlush = now;
     }
     if (moved != 0) {
-      cadence.worked();
-      // With a backlog this thread always has work. Raised to the capture threads' real-time
-      // priority (a filling ring), nothing at that priority would preempt it until the backlog
-      // is gone, which for a full 64 MiB ring is a few hundred milliseconds: long enough for an
-      // AF_XDP capture thread on the same core to leave its RX ring unread and the NIC to run
-      // out of frames. So let them in between batches, as the decoder threads do.
-      if (anyWork()) sched_yield();
+      // With a backlog, the capture and decoder threads on this core get their turn first.
+      cadence.worked(anyWork());
       continue;
     }
     if (allDone) break;

@@ -1,8 +1,15 @@
 #include "ring/Cadence.h"
 
+#include <sched.h>
+
 #include <ctime>
 
 namespace ncxdp {
+
+void Cadence::worked(bool backlog) {
+  busy_ = true;
+  if (backlog) sched_yield();
+}
 
 bool Cadence::nap() {
   if (!busy_ || nap_.count() <= 0) return false;
